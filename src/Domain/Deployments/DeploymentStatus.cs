@@ -1,0 +1,9 @@
+namespace WorkflowRuntime.Domain.Deployments;
+
+public enum DeploymentStatus
+{
+    Draft,
+    Deployed,
+    Paused,
+    Archived,
+}

@@ -1,0 +1,196 @@
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Errors;
+
+namespace WorkflowRuntime.Domain.Executions;
+
+/// <summary>
+/// One run of a workflow. <c>NEW → RUNNING → SUCCESS | ERROR | CANCELED | TIMEOUT</c>; <c>NEW</c> may also end
+/// directly (engine unreachable, canceled before start); <c>SKIPPED</c> is born terminal. Terminal states are final.
+/// </summary>
+public sealed class Execution
+{
+    private static readonly Dictionary<ExecutionStatus, ExecutionStatus[]> AllowedTransitions = new()
+    {
+        [ExecutionStatus.New] = [ExecutionStatus.Running, ExecutionStatus.Error, ExecutionStatus.Canceled, ExecutionStatus.Timeout],
+        [ExecutionStatus.Running] = [ExecutionStatus.Success, ExecutionStatus.Error, ExecutionStatus.Canceled, ExecutionStatus.Timeout],
+        [ExecutionStatus.Success] = [],
+        [ExecutionStatus.Error] = [],
+        [ExecutionStatus.Canceled] = [],
+        [ExecutionStatus.Timeout] = [],
+        [ExecutionStatus.Skipped] = [],
+    };
+
+    // For the persistence adapter's materialiser.
+    private Execution()
+    {
+        TriggerData = "{}";
+    }
+
+    public Guid Id { get; private set; }
+
+    public Guid WorkflowId { get; private set; }
+
+    public ExecutionStatus Status { get; private set; }
+
+    public ExecutionMode Mode { get; private set; }
+
+    public Guid? TriggerId { get; private set; }
+
+    public string? TriggeredBy { get; private set; }
+
+    public string? IdempotencyKey { get; private set; }
+
+    /// <summary>The cron occurrence this run is for (scheduled runs only); unique per workflow.</summary>
+    public DateTimeOffset? ScheduledFor { get; private set; }
+
+    /// <summary>Whether this run holds the workflow's one-at-a-time slot (overlap policy SKIP).</summary>
+    public bool IsExclusive { get; private set; }
+
+    public string? EngineExecutionId { get; private set; }
+
+    public string TriggerData { get; private set; }
+
+    public string? ResultData { get; private set; }
+
+    public string? ErrorMessage { get; private set; }
+
+    public string? SkipReason { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public DateTimeOffset? FinishedAt { get; private set; }
+
+    public DateTimeOffset? DeadlineAt { get; private set; }
+
+    public DateTimeOffset? HeartbeatAt { get; private set; }
+
+    /// <summary>The runtime instance tracking this run; the sweeper adopts runs whose owner went quiet.</summary>
+    public string? OwnerInstanceId { get; private set; }
+
+    public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
+
+    public static Execution Start(Guid workflowId, ExecutionMode mode, ExecutionRequest request, OverlapPolicy overlapPolicy,
+        TimeSpan timeout, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (mode == ExecutionMode.Scheduled && request.ScheduledFor is null)
+        {
+            throw new DomainValidationException("scheduled_for", "a scheduled execution needs the occurrence it is for.");
+        }
+
+        return new Execution
+        {
+            Id = Guid.NewGuid(),
+            WorkflowId = workflowId,
+            Status = ExecutionStatus.New,
+            Mode = mode,
+            TriggerId = request.TriggerId,
+            TriggeredBy = request.TriggeredBy,
+            IdempotencyKey = request.IdempotencyKey,
+            ScheduledFor = request.ScheduledFor,
+            TriggerData = request.TriggerData,
+            IsExclusive = overlapPolicy == OverlapPolicy.Skip,
+            CreatedAt = now,
+            DeadlineAt = now + timeout,
+            HeartbeatAt = now,
+            OwnerInstanceId = request.InstanceId,
+        };
+    }
+
+    /// <summary>A trigger that lost the race for the workflow's slot: recorded, never run.</summary>
+    public static Execution Skipped(Guid workflowId, ExecutionMode mode, ExecutionRequest request, string reason, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return new Execution
+        {
+            Id = Guid.NewGuid(),
+            WorkflowId = workflowId,
+            Status = ExecutionStatus.Skipped,
+            Mode = mode,
+            TriggerId = request.TriggerId,
+            TriggeredBy = request.TriggeredBy,
+            // The idempotency key and occurrence stay with the run that holds them, so a repeat finds that run.
+            TriggerData = request.TriggerData,
+            SkipReason = reason,
+            CreatedAt = now,
+            FinishedAt = now,
+            OwnerInstanceId = request.InstanceId,
+        };
+    }
+
+    public void MarkRunning(string engineExecutionId, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(engineExecutionId);
+        MoveTo(ExecutionStatus.Running);
+        EngineExecutionId = engineExecutionId;
+        StartedAt = now;
+        HeartbeatAt = now;
+    }
+
+    public void Heartbeat(string instanceId, DateTimeOffset now)
+    {
+        EnsureNotTerminal("heartbeat");
+        OwnerInstanceId = instanceId;
+        HeartbeatAt = now;
+    }
+
+    public void Succeed(string? resultData, DateTimeOffset now)
+    {
+        MoveTo(ExecutionStatus.Success);
+        ResultData = resultData;
+        Finish(now);
+    }
+
+    public void Fail(string errorMessage, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(errorMessage);
+        MoveTo(ExecutionStatus.Error);
+        ErrorMessage = errorMessage;
+        Finish(now);
+    }
+
+    public void Cancel(string? reason, DateTimeOffset now)
+    {
+        MoveTo(ExecutionStatus.Canceled);
+        ErrorMessage = string.IsNullOrWhiteSpace(reason) ? "canceled" : reason.Trim();
+        Finish(now);
+    }
+
+    public void TimeOut(DateTimeOffset now)
+    {
+        MoveTo(ExecutionStatus.Timeout);
+        ErrorMessage = $"execution exceeded its deadline of {DeadlineAt:O}";
+        Finish(now);
+    }
+
+    public bool IsPastDeadline(DateTimeOffset now) => DeadlineAt is { } deadline && now >= deadline;
+
+    public static bool CanTransition(ExecutionStatus from, ExecutionStatus to) => AllowedTransitions[from].Contains(to);
+
+    private void Finish(DateTimeOffset now)
+    {
+        StartedAt ??= now;
+        FinishedAt = now;
+    }
+
+    private void MoveTo(ExecutionStatus target)
+    {
+        if (!CanTransition(Status, target))
+        {
+            throw new InvalidStateTransitionException("Execution", Status.ToString().ToUpperInvariant(), target.ToString().ToUpperInvariant());
+        }
+
+        Status = target;
+    }
+
+    private void EnsureNotTerminal(string action)
+    {
+        if (Status.IsTerminal())
+        {
+            throw new InvalidStateTransitionException("Execution", Status.ToString().ToUpperInvariant(), action);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace WorkflowRuntime.Domain.Executions;
+
+public enum ExecutionMode
+{
+    Manual,
+    Webhook,
+    Scheduled,
+    Retry,
+}

@@ -1,0 +1,28 @@
+namespace WorkflowRuntime.Domain.Ports;
+
+/// <summary>
+/// A per-workflow mutual-exclusion lock with a lease. Fast path only: the database's exclusive-execution index is
+/// the source of truth, so an implementation may be unavailable without breaking the one-run-at-a-time guarantee.
+/// </summary>
+public interface IDistributedLock
+{
+    /// <summary>Takes the lock if nobody holds it; null when it is held. Throws <see cref="LockUnavailableException"/> when the store cannot be reached.</summary>
+    Task<LockHandle?> AcquireLockAsync(string workflowId, TimeSpan? ttl = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases the lock only if <paramref name="handle"/> still holds it; false otherwise.</summary>
+    Task<bool> ReleaseLockAsync(LockHandle handle, CancellationToken cancellationToken = default);
+
+    /// <summary>Renews the lease only if <paramref name="handle"/> still holds it; false otherwise.</summary>
+    Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Proof of holding a lock: the key and the random token written with it.</summary>
+public sealed record LockHandle(string WorkflowId, string Key, string Token, DateTimeOffset ExpiresAt);
+
+/// <summary>The lock store could not be reached or did not answer in time.</summary>
+public sealed class LockUnavailableException : Exception
+{
+    public LockUnavailableException(string message, Exception? innerException = null) : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,8 @@
+namespace WorkflowRuntime.Domain.Triggers;
+
+public enum TriggerType
+{
+    Cron,
+    Webhook,
+    Manual,
+}
