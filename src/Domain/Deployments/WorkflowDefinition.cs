@@ -12,15 +12,15 @@ public sealed record WorkflowDefinition
 {
     private const string Field = "workflow_definition";
 
-    private WorkflowDefinition(string json, int nodeCount)
+    private WorkflowDefinition(string json)
     {
         Json = json;
-        NodeCount = nodeCount;
     }
 
     public string Json { get; }
 
-    public int NodeCount { get; }
+    /// <summary>Rebuilds a definition that was validated before it was stored; for the persistence adapter only.</summary>
+    public static WorkflowDefinition FromStorage(string json) => new(json);
 
     public static WorkflowDefinition Parse(string? json)
     {
@@ -49,7 +49,7 @@ public sealed record WorkflowDefinition
 
             var nodeIds = ReadNodeIds(root);
             CheckConnections(root, nodeIds);
-            return new WorkflowDefinition(json, nodeIds.Count);
+            return new WorkflowDefinition(json);
         }
     }
 

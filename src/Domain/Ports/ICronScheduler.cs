@@ -20,3 +20,11 @@ public interface ICronScheduler
     /// <summary>The next fire (occurrence plus jitter) of a trigger, when the scheduler knows one.</summary>
     Task<DateTimeOffset?> GetNextFireTimeAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The scheduler refused or could not take a change; the caller undoes its own.</summary>
+public sealed class SchedulerUnavailableException : Exception
+{
+    public SchedulerUnavailableException(string message, Exception? innerException = null) : base(message, innerException)
+    {
+    }
+}

@@ -50,6 +50,21 @@ public sealed class WorkflowTrigger
         return new WorkflowTrigger(Guid.NewGuid(), workflowId, spec, jitter, now);
     }
 
+    /// <summary>
+    /// The first fire strictly after <paramref name="now"/>: the cron occurrence T plus this trigger's jitter.
+    /// Null for non-cron or inactive triggers.
+    /// </summary>
+    public DateTimeOffset? NextFireAfter(DateTimeOffset now)
+    {
+        if (!IsActive || Spec is not CronTriggerSpec cron)
+        {
+            return null;
+        }
+
+        var offset = TimeSpan.FromSeconds(JitterSeconds);
+        return cron.NextOccurrenceAfter(now - offset) + offset;
+    }
+
     internal void Deactivate()
     {
         IsActive = false;

@@ -1,0 +1,40 @@
+namespace WorkflowRuntime.Application.Abstractions;
+
+/// <summary>Someone else changed the row since it was read (the version did not match).</summary>
+public sealed class ConcurrencyConflictException : Exception
+{
+    public ConcurrencyConflictException(string message, Exception? innerException = null) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The database refused a write because a unique index already holds the value.</summary>
+public sealed class UniqueConstraintViolationException : Exception
+{
+    public UniqueConstraintViolationException(string constraintName, Exception? innerException = null)
+        : base($"unique constraint '{constraintName}' violated", innerException)
+    {
+        ConstraintName = constraintName;
+    }
+
+    /// <summary>One of the names in <see cref="UniqueConstraints"/>.</summary>
+    public string ConstraintName { get; }
+}
+
+/// <summary>The names of the unique indexes the application reacts to.</summary>
+public static class UniqueConstraints
+{
+    public const string ActiveWebhookPath = "ux_workflow_triggers_active_webhook_path";
+    public const string ExecutionIdempotencyKey = "ux_workflow_executions_idempotency_key";
+    public const string ExecutionOccurrence = "ux_workflow_executions_scheduled_for";
+    public const string ExclusiveExecution = "ux_workflow_executions_one_exclusive_active";
+    public const string WorkflowPrimaryKey = "pk_workflows";
+}
+
+/// <summary>The database could not be reached.</summary>
+public sealed class PersistenceUnavailableException : Exception
+{
+    public PersistenceUnavailableException(string message, Exception? innerException = null) : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace WorkflowRuntime.Application.Deployments;
+
+/// <summary>Limits on what callers may send; bound from <c>WorkflowRuntime:Deployments</c>.</summary>
+public sealed class DeploymentOptions
+{
+    public const string SectionName = "WorkflowRuntime:Deployments";
+
+    [Range(1024, 64 * 1024 * 1024, ErrorMessage = "WorkflowRuntime:Deployments:MaxDefinitionBytes must be between 1024 and 67108864.")]
+    public int MaxDefinitionBytes { get; set; } = 1024 * 1024;
+
+    [Range(1, 1000, ErrorMessage = "WorkflowRuntime:Deployments:DefaultPageSize must be between 1 and 1000.")]
+    public int DefaultPageSize { get; set; } = 50;
+
+    [Range(1, 1000, ErrorMessage = "WorkflowRuntime:Deployments:MaxPageSize must be between 1 and 1000.")]
+    public int MaxPageSize { get; set; } = 200;
+}

@@ -1,0 +1,65 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using WorkflowRuntime.Application.Abstractions;
+
+namespace WorkflowRuntime.Infrastructure.Persistence;
+
+/// <summary>Turns provider exceptions into the persistence port's documented ones.</summary>
+internal static class PersistenceErrors
+{
+    private const string UniqueViolationSqlState = "23505";
+    private const int SqliteConstraintError = 19;
+
+    // SQLite names the columns, not the index, of a violated unique constraint.
+    private static readonly Dictionary<string, string> SqliteUniqueColumns = new(StringComparer.Ordinal)
+    {
+        ["workflow_triggers.webhook_path"] = UniqueConstraints.ActiveWebhookPath,
+        ["workflow_executions.workflow_id, workflow_executions.idempotency_key"] = UniqueConstraints.ExecutionIdempotencyKey,
+        ["workflow_executions.workflow_id, workflow_executions.scheduled_for"] = UniqueConstraints.ExecutionOccurrence,
+        ["workflow_executions.workflow_id"] = UniqueConstraints.ExclusiveExecution,
+        ["workflows.id"] = UniqueConstraints.WorkflowPrimaryKey,
+    };
+
+    public static async Task<T> GuardAsync<T>(Func<Task<T>> query)
+    {
+        try
+        {
+            return await query();
+        }
+        catch (Exception ex) when (Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>The port exception for a provider exception, or null when it is not one the port documents.</summary>
+    public static Exception? Translate(Exception exception) => exception switch
+    {
+        DbUpdateConcurrencyException => new ConcurrencyConflictException("the row's version changed since it was read", exception),
+        DbUpdateException { InnerException: { } inner } when Translate(inner) is { } translated => translated,
+        PostgresException { SqlState: UniqueViolationSqlState } postgres =>
+            new UniqueConstraintViolationException(postgres.ConstraintName ?? "unknown", exception),
+        SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>
+            new UniqueConstraintViolationException(name, exception),
+        NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
+            new PersistenceUnavailableException(exception.Message, exception),
+        InvalidOperationException { InnerException: DbException inner } when Translate(inner) is { } translated => translated,
+        _ => null,
+    };
+
+    private static string? UniqueConstraintOf(SqliteException exception)
+    {
+        const string marker = "UNIQUE constraint failed: ";
+        var at = exception.Message.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var columns = exception.Message[(at + marker.Length)..].TrimEnd('.', '\'', ' ');
+        return SqliteUniqueColumns.GetValueOrDefault(columns, columns);
+    }
+}

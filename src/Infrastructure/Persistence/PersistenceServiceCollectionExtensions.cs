@@ -1,0 +1,66 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Infrastructure.Persistence.Repositories;
+
+namespace WorkflowRuntime.Infrastructure.Persistence;
+
+public static class PersistenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, otherwise the embedded SQLite file. Registers the
+    /// repositories, the unit of work, the migrator and the database health check.
+    /// </summary>
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<PersistenceOptions>()
+            .Bind(configuration.GetSection(PersistenceOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var postgres = configuration.GetConnectionString(PersistenceOptions.PostgresConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            services.AddDbContext<PostgresWorkflowRuntimeDbContext>((sp, options) =>
+                ConfigurePostgres(options, postgres, sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.CommandTimeoutSeconds));
+            services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
+            services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
+            services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
+                sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "postgres"));
+        }
+        else
+        {
+            services.AddDbContext<SqliteWorkflowRuntimeDbContext>((sp, options) =>
+            {
+                var settings = sp.GetRequiredService<IOptions<PersistenceOptions>>().Value;
+                var directory = Path.GetDirectoryName(Path.GetFullPath(settings.SqlitePath));
+                if (!string.IsNullOrEmpty(directory))
+                {
+                    Directory.CreateDirectory(directory);
+                }
+
+                options.UseSqlite($"Data Source={settings.SqlitePath}", sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds))
+                    .UseSnakeCaseNamingConvention();
+            });
+            services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<SqliteWorkflowRuntimeDbContext>());
+            services.AddScoped<IDatabaseMigrator, SqliteSchemaCreator>();
+            services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
+                sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "sqlite"));
+        }
+
+        services.AddScoped<IDeploymentRepository, EfDeploymentRepository>();
+        services.AddScoped<IExecutionRepository, EfExecutionRepository>();
+        services.AddScoped<IUnitOfWork, EfUnitOfWork>();
+        return services;
+    }
+
+    internal static void ConfigurePostgres(DbContextOptionsBuilder options, string connectionString, int commandTimeoutSeconds) =>
+        options.UseNpgsql(connectionString, npgsql => npgsql
+                .CommandTimeout(commandTimeoutSeconds)
+                .MigrationsHistoryTable("__ef_migrations_history")
+                .MigrationsAssembly(typeof(PostgresWorkflowRuntimeDbContext).Assembly.GetName().Name))
+            .UseSnakeCaseNamingConvention();
+}

@@ -1,0 +1,68 @@
+using Microsoft.EntityFrameworkCore;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Triggers;
+
+namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
+
+internal sealed class EfDeploymentRepository(WorkflowRuntimeDbContext db) : IDeploymentRepository
+{
+    public Task<Deployment?> FindAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Deployments
+            .Include(d => d.Triggers)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(d => d.Id == workflowId, cancellationToken));
+
+    public void Add(Deployment deployment) => db.Deployments.Add(deployment);
+
+    public Task<WorkflowTrigger?> FindActiveWebhookAsync(string path, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Triggers
+            .AsNoTracking()
+            .FirstOrDefaultAsync(t => t.IsActive && t.WebhookPath == path, cancellationToken));
+
+    public Task<DeploymentPage> ListAsync(DeploymentQuery query, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(async () =>
+        {
+            var filtered = db.Deployments.AsNoTracking();
+            if (query.UserId is not null)
+            {
+                filtered = filtered.Where(d => d.UserId == query.UserId);
+            }
+
+            if (query.Statuses.Count > 0)
+            {
+                var statuses = query.Statuses.ToList();
+                filtered = filtered.Where(d => statuses.Contains(d.Status));
+            }
+
+            var total = await filtered.LongCountAsync(cancellationToken);
+
+            var page = filtered;
+            if (query.After is { } after)
+            {
+                page = page.Where(d => d.CreatedAt > after.CreatedAt || (d.CreatedAt == after.CreatedAt && d.Id.CompareTo(after.Id) > 0));
+            }
+
+            // One extra row tells whether another page follows without a second count.
+            var items = await page
+                .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id)
+                .Take(query.PageSize + 1)
+                .Include(d => d.Triggers)
+                .AsSplitQuery()
+                .ToListAsync(cancellationToken);
+            var hasMore = items.Count > query.PageSize;
+            return new DeploymentPage(hasMore ? items[..query.PageSize] : items, total, hasMore);
+        });
+
+    public Task<IReadOnlyList<Deployment>> ListByStatusAsync(IReadOnlyCollection<DeploymentStatus> statuses,
+        CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync<IReadOnlyList<Deployment>>(async () =>
+        {
+            var wanted = statuses.ToList();
+            return await db.Deployments.AsNoTracking()
+                .Where(d => wanted.Contains(d.Status))
+                .Include(d => d.Triggers)
+                .AsSplitQuery()
+                .ToListAsync(cancellationToken);
+        });
+}

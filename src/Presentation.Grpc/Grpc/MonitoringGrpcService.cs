@@ -1,0 +1,37 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using WorkflowRuntime.Contracts.V1;
+using WorkflowRuntime.Presentation.Grpc.Health;
+using WorkflowRuntime.Presentation.Grpc.Hosting;
+
+namespace WorkflowRuntime.Presentation.Grpc.Grpc;
+
+/// <summary>
+/// <c>workflow_runtime.v1.MonitoringService</c>. System health is served; the statistics RPCs answer
+/// <c>UNIMPLEMENTED</c> until the monitoring issue lands.
+/// </summary>
+internal sealed class MonitoringGrpcService(DependencyHealthReporter reporter, RuntimeInstance instance)
+    : MonitoringService.MonitoringServiceBase
+{
+    public override async Task<GetSystemHealthResponse> GetSystemHealth(GetSystemHealthRequest request, ServerCallContext context)
+    {
+        var report = await reporter.CheckAsync(context.CancellationToken);
+        return new GetSystemHealthResponse
+        {
+            Status = report.Status,
+            Version = instance.Version,
+            InstanceId = instance.InstanceId,
+            StartedAt = Timestamp.FromDateTimeOffset(instance.StartedAt),
+            Dependencies =
+            {
+                report.Dependencies.Select(d => new WorkflowRuntime.Contracts.V1.DependencyHealth
+                {
+                    Name = d.Name,
+                    Healthy = d.Healthy,
+                    LatencyMs = d.LatencyMs,
+                    Message = d.Message,
+                }),
+            },
+        };
+    }
+}

@@ -1,0 +1,79 @@
+using Ardalis.Result;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using WorkflowRuntime.Application.Common;
+
+namespace WorkflowRuntime.Presentation.Grpc.Grpc;
+
+/// <summary>
+/// The single mapping from use-case results to gRPC status. Invalid input carries <c>google.rpc.BadRequest</c>
+/// field violations; every failure carries a message a caller can act on.
+/// </summary>
+internal static class ResultStatusMapper
+{
+    /// <summary>The mapped success value, or an <see cref="RpcException"/> with the failure's status.</summary>
+    public static TResponse ToResponse<TValue, TResponse>(this Result<TValue> result, Func<TValue, TResponse> map)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(map);
+        return result.IsSuccess ? map(result.Value) : throw ToRpcException(result);
+    }
+
+    public static RpcException ToRpcException(Ardalis.Result.IResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Status switch
+        {
+            ResultStatus.Invalid => Invalid(result.ValidationErrors.ToList()),
+            ResultStatus.NotFound => Build(Code.NotFound, Message(result.Errors, "not found")),
+            ResultStatus.Conflict => Conflict(result.Errors.ToList()),
+            ResultStatus.Unavailable => Build(Code.Unavailable, Message(result.Errors, "a dependency is unavailable; retry later")),
+            ResultStatus.Forbidden => Build(Code.PermissionDenied, Message(result.Errors, "permission denied")),
+            ResultStatus.Unauthorized => Build(Code.Unauthenticated, Message(result.Errors, "unauthenticated")),
+            _ => Build(Code.Internal, Message(result.Errors, "internal error")),
+        };
+    }
+
+    private static RpcException Invalid(List<ValidationError> errors)
+    {
+        var code = errors.Any(e => e.ErrorCode == FailureCode.ResourceExhausted) ? Code.ResourceExhausted : Code.InvalidArgument;
+        var badRequest = new BadRequest();
+        badRequest.FieldViolations.AddRange(errors.Select(e => new BadRequest.Types.FieldViolation
+        {
+            Field = e.Identifier ?? string.Empty,
+            Description = e.ErrorMessage ?? string.Empty,
+        }));
+        var message = errors.Count == 0 ? "invalid argument" : string.Join("; ", errors.Select(e => e.ErrorMessage));
+        return Build(code, message, badRequest);
+    }
+
+    private static RpcException Conflict(List<string> errors)
+    {
+        var (code, rest) = errors.FirstOrDefault() switch
+        {
+            FailureCode.AlreadyExists => (Code.AlreadyExists, errors.Skip(1)),
+            FailureCode.VersionConflict => (Code.Aborted, errors.Skip(1)),
+            FailureCode.FailedPrecondition => (Code.FailedPrecondition, errors.Skip(1)),
+            _ => (Code.FailedPrecondition, errors.AsEnumerable()),
+        };
+        return Build(code, Message(rest, "conflict"));
+    }
+
+    private static string Message(IEnumerable<string> errors, string fallback)
+    {
+        var text = string.Join("; ", errors.Where(e => !string.IsNullOrWhiteSpace(e)));
+        return text.Length == 0 ? fallback : text;
+    }
+
+    private static RpcException Build(Code code, string message, BadRequest? detail = null)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        if (detail is not null)
+        {
+            status.Details.Add(Any.Pack(detail));
+        }
+
+        return status.ToRpcException();
+    }
+}

@@ -1,0 +1,61 @@
+using Grpc.Core;
+using MapsterMapper;
+using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Contracts.V1;
+using WorkflowRuntime.Presentation.Grpc.Mapping;
+
+namespace WorkflowRuntime.Presentation.Grpc.Grpc;
+
+/// <summary>
+/// <c>workflow_runtime.v1.WorkflowRuntimeService</c>: maps the request, calls the use case, maps the result.
+/// RPCs not overridden here answer <c>UNIMPLEMENTED</c> (the generated base does that) until their use case lands.
+/// </summary>
+internal sealed class WorkflowRuntimeGrpcService(DeploymentService deployments, IMapper mapper)
+    : WorkflowRuntimeService.WorkflowRuntimeServiceBase
+{
+    public override async Task<DeployWorkflowResponse> DeployWorkflow(DeployWorkflowRequest request, ServerCallContext context) =>
+        (await deployments.DeployAsync(request.ToCommand(), context.CancellationToken))
+        .ToResponse(view => new DeployWorkflowResponse { Deployment = mapper.Map<Deployment>(view) });
+
+    public override async Task<UpdateDeploymentResponse> UpdateDeployment(UpdateDeploymentRequest request, ServerCallContext context) =>
+        (await deployments.UpdateAsync(request.ToCommand(), context.CancellationToken))
+        .ToResponse(view => new UpdateDeploymentResponse { Deployment = mapper.Map<Deployment>(view) });
+
+    public override async Task<PauseDeploymentResponse> PauseDeployment(PauseDeploymentRequest request, ServerCallContext context) =>
+        (await deployments.PauseAsync(request.WorkflowId, request.Note, context.CancellationToken))
+        .ToResponse(view => new PauseDeploymentResponse { Deployment = mapper.Map<Deployment>(view) });
+
+    public override async Task<ResumeDeploymentResponse> ResumeDeployment(ResumeDeploymentRequest request, ServerCallContext context) =>
+        (await deployments.ResumeAsync(request.WorkflowId, context.CancellationToken))
+        .ToResponse(view => new ResumeDeploymentResponse { Deployment = mapper.Map<Deployment>(view) });
+
+    public override async Task<DeleteDeploymentResponse> DeleteDeployment(DeleteDeploymentRequest request, ServerCallContext context) =>
+        (await deployments.ArchiveAsync(request.WorkflowId, context.CancellationToken))
+        .ToResponse(view => new DeleteDeploymentResponse { Deployment = mapper.Map<Deployment>(view) });
+
+    public override async Task<GetDeploymentStatusResponse> GetDeploymentStatus(GetDeploymentStatusRequest request, ServerCallContext context) =>
+        (await deployments.GetStatusAsync(request.WorkflowId, context.CancellationToken))
+        .ToResponse(view => new GetDeploymentStatusResponse
+        {
+            Deployment = mapper.Map<Deployment>(view.Deployment),
+            LastExecution = view.LastExecution is null ? null : mapper.Map<Execution>(view.LastExecution),
+            ExecutionCount = view.ExecutionCount,
+        });
+
+    public override async Task<ListDeploymentsResponse> ListDeployments(ListDeploymentsRequest request, ServerCallContext context) =>
+        (await deployments.ListAsync(request.ToQuery(), context.CancellationToken))
+        .ToResponse(view => new ListDeploymentsResponse
+        {
+            Deployments = { view.Deployments.Select(mapper.Map<Deployment>) },
+            NextPageToken = view.NextPageToken ?? string.Empty,
+            TotalCount = view.TotalCount,
+        });
+
+    public override async Task<ResolveWebhookResponse> ResolveWebhook(ResolveWebhookRequest request, ServerCallContext context) =>
+        (await deployments.ResolveWebhookAsync(request.Path, request.Method, context.CancellationToken))
+        .ToResponse(resolution => new ResolveWebhookResponse
+        {
+            WorkflowId = resolution.WorkflowId.ToString(),
+            TriggerId = resolution.TriggerId.ToString(),
+        });
+}

@@ -1,0 +1,168 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using MapsterMapper;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Infrastructure.Persistence;
+//REDIS using WorkflowRuntime.Infrastructure.Redis;
+using WorkflowRuntime.Infrastructure.Scheduling;
+using WorkflowRuntime.Presentation.Grpc.Grpc;
+using WorkflowRuntime.Presentation.Grpc.Health;
+using WorkflowRuntime.Presentation.Grpc.Logging;
+using WorkflowRuntime.Presentation.Grpc.Mapping;
+
+namespace WorkflowRuntime.Presentation.Grpc.Hosting;
+
+/// <summary>Builds and runs the host. Tests build it the same way, on real sockets, with their own configuration.</summary>
+public static class WorkflowRuntimeApp
+{
+    public const string MigrateCommand = "migrate";
+
+    /// <summary>Builds the application. <paramref name="configure"/> lets a test add configuration or replace a service.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args.Where(a => a != MigrateCommand).ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables();
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(options => options.FormatterName = JsonLineConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>();
+
+        configure?.Invoke(builder);
+
+        var server = LoadServerOptions(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = IPAddress.Parse(server.BindAddress);
+            kestrel.Listen(address, server.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, server.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+
+        AddServices(builder.Services, builder.Configuration, server);
+
+        var app = builder.Build();
+        app.MapGrpcService<WorkflowRuntimeGrpcService>().RequireHost($"*:{server.GrpcPort}");
+        app.MapGrpcService<MonitoringGrpcService>().RequireHost($"*:{server.GrpcPort}");
+        app.MapGrpcHealthChecksService().RequireHost($"*:{server.GrpcPort}");
+        app.MapGrpcReflectionService().RequireHost($"*:{server.GrpcPort}");
+        app.MapHealthEndpoints(server.HttpPort);
+        return app;
+    }
+
+    /// <summary>The process entry point: <c>migrate</c> applies migrations and exits; otherwise serves until stopped.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException or FormatException)
+        {
+            // Logging is not up yet when the configuration itself is broken: say it plainly on stderr.
+            await Console.Error.WriteLineAsync($"workflow-runtime: invalid configuration: {ex.Message}");
+            return 1;
+        }
+
+        await using (app)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WorkflowRuntime.Startup");
+            try
+            {
+                if (args.Contains(MigrateCommand))
+                {
+                    await using var scope = app.Services.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<IDatabaseMigrator>().MigrateAsync();
+                    StartupLog.DatabaseMigrated(logger);
+                    return 0;
+                }
+
+                await app.StartAsync();
+                LogStarted(app, logger);
+                await app.WaitForShutdownAsync();
+                return 0;
+            }
+            catch (Exception ex) when (ex is OptionsValidationException or StartupAbortedException or InvalidOperationException
+                                           or IOException or Npgsql.NpgsqlException)
+            {
+                StartupLog.StartupFailed(logger, ex.Message, ex);
+                return 1;
+            }
+        }
+    }
+
+    internal static void AddServices(IServiceCollection services, IConfiguration configuration, ServerOptions server)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new RuntimeInstance(
+            string.IsNullOrWhiteSpace(server.InstanceId) ? RuntimeInstance.DefaultInstanceId() : server.InstanceId,
+            DateTimeOffset.UtcNow));
+        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeploymentOptions>().Bind(configuration.GetSection(DeploymentOptions.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddPersistence(configuration);
+        //REDIS services.AddDistributedLock(configuration);
+        services.AddCronScheduling();
+
+        // Use cases: every public *Service of the application layer, one instance per call.
+        services.Scan(scan => scan.FromAssemblyOf<DeploymentService>()
+            .AddClasses(classes => classes.Where(type => type.Name.EndsWith("Service", StringComparison.Ordinal)), publicOnly: true)
+            .AsSelf()
+            .WithScopedLifetime());
+
+        var mapping = ContractMapping.Create();
+        services.AddSingleton(mapping);
+        services.AddSingleton<IMapper>(new Mapper(mapping));
+
+        services.AddSingleton<DependencyHealthReporter>();
+        services.AddHostedService<StartupGate>();
+
+        services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<ErrorInterceptor>();
+            options.EnableDetailedErrors = false;
+            // Room for the largest definition the limits allow; the use case answers RESOURCE_EXHAUSTED above its own limit.
+            options.MaxReceiveMessageSize = 16 * 1024 * 1024;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<DependenciesHealthCheck>("dependencies");
+    }
+
+    /// <summary>Read before the host exists (Kestrel needs the ports), so validated here with the same rules.</summary>
+    internal static ServerOptions LoadServerOptions(IConfiguration configuration)
+    {
+        var options = new ServerOptions();
+        configuration.GetSection(ServerOptions.SectionName).Bind(options);
+        var errors = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true)
+            || !IPAddress.TryParse(options.BindAddress, out _))
+        {
+            var messages = errors.Select(e => e.ErrorMessage ?? string.Empty).DefaultIfEmpty(
+                $"WorkflowRuntime:Server:BindAddress '{options.BindAddress}' is not an IP address.");
+            throw new OptionsValidationException(ServerOptions.SectionName, typeof(ServerOptions), messages);
+        }
+
+        return options;
+    }
+
+    private static void LogStarted(WebApplication app, ILogger logger)
+    {
+        var server = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var instance = app.Services.GetRequiredService<RuntimeInstance>();
+        var configuration = app.Services.GetRequiredService<IConfiguration>();
+        var profile = string.IsNullOrWhiteSpace(configuration.GetConnectionString(PersistenceOptions.PostgresConnectionStringName))
+            ? "embedded"
+            : "production";
+        var grpcEndpoint = $"{server.BindAddress}:{server.GrpcPort}";
+        var httpEndpoint = $"{server.BindAddress}:{server.HttpPort}";
+        StartupLog.ServiceStarted(logger, instance.Version, instance.InstanceId, grpcEndpoint, httpEndpoint, profile);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
+
+namespace WorkflowRuntime.Presentation.Grpc.Logging;
+
+/// <summary>
+/// One JSON object per line: <c>timestamp</c>, <c>level</c>, <c>event</c> (the event name), <c>category</c>,
+/// <c>message</c>, <c>fields</c> (the structured values and scope values), <c>trace_id</c>/<c>span_id</c> when an
+/// activity is current, and <c>exception</c>. The built-in JSON formatter writes only the numeric event id and nests
+/// fields differently, which makes log queries by event name awkward.
+/// </summary>
+internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterName)
+{
+    public const string FormatterName = "jsonl";
+
+    // Relaxed escaping keeps '+', quotes in messages and non-ASCII readable; the output is a log, not HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
+    {
+        ArgumentNullException.ThrowIfNull(textWriter);
+        var message = logEntry.Formatter?.Invoke(logEntry.State, logEntry.Exception);
+        if (message is null && logEntry.Exception is null)
+        {
+            return;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("timestamp", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            writer.WriteString("level", LevelName(logEntry.LogLevel));
+            writer.WriteString("event", string.IsNullOrEmpty(logEntry.EventId.Name) ? EventFallback(logEntry.Category) : logEntry.EventId.Name);
+            writer.WriteString("category", logEntry.Category);
+            writer.WriteString("message", message);
+
+            writer.WriteStartObject("fields");
+            WriteFields(writer, logEntry.State as IEnumerable<KeyValuePair<string, object?>>);
+            scopeProvider?.ForEachScope((scope, w) => WriteFields(w, scope as IEnumerable<KeyValuePair<string, object?>>), writer);
+            writer.WriteEndObject();
+
+            if (Activity.Current is { } activity)
+            {
+                writer.WriteString("trace_id", activity.TraceId.ToHexString());
+                writer.WriteString("span_id", activity.SpanId.ToHexString());
+            }
+
+            if (logEntry.Exception is { } exception)
+            {
+                writer.WriteString("exception", exception.ToString());
+            }
+
+            writer.WriteEndObject();
+        }
+
+        textWriter.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        textWriter.Write('\n');
+    }
+
+    private static void WriteFields(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>>? fields)
+    {
+        if (fields is null)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in fields)
+        {
+            if (key == "{OriginalFormat}")
+            {
+                continue;
+            }
+
+            var name = ToSnakeCase(key);
+            switch (value)
+            {
+                case null:
+                    writer.WriteNull(name);
+                    break;
+                case bool flag:
+                    writer.WriteBoolean(name, flag);
+                    break;
+                case int or long or short or byte or uint or ulong or ushort:
+                    writer.WriteNumber(name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                    break;
+                case double or float or decimal:
+                    writer.WriteNumber(name, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                    break;
+                case DateTimeOffset instant:
+                    writer.WriteString(name, instant.ToString("O", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    writer.WriteString(name, Convert.ToString(value, CultureInfo.InvariantCulture));
+                    break;
+            }
+        }
+    }
+
+    private static string LevelName(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "trace",
+        LogLevel.Debug => "debug",
+        LogLevel.Information => "info",
+        LogLevel.Warning => "warning",
+        LogLevel.Error => "error",
+        LogLevel.Critical => "critical",
+        _ => "none",
+    };
+
+    // Framework messages carry no event name; the last segment of the category still says where they came from.
+    private static string EventFallback(string category) => ToSnakeCase(category[(category.LastIndexOf('.') + 1)..]);
+
+    internal static string ToSnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+}

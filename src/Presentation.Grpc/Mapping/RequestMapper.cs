@@ -1,0 +1,56 @@
+using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Triggers;
+using Wire = WorkflowRuntime.Contracts.V1;
+
+namespace WorkflowRuntime.Presentation.Grpc.Mapping;
+
+/// <summary>
+/// Requests to application commands. Written out rather than configured: protobuf's oneof and presence
+/// (<c>optional</c>, message fields) decide meaning here, and that reads best as plain code.
+/// </summary>
+internal static class RequestMapper
+{
+    public static DeployWorkflowCommand ToCommand(this Wire.DeployWorkflowRequest request) => new(
+        request.WorkflowId,
+        request.UserId,
+        request.Name,
+        request.Description,
+        request.WorkflowDefinition,
+        [.. request.Triggers.Select(ToInput)],
+        request.Config is null ? null : ToInput(request.Config));
+
+    public static UpdateDeploymentCommand ToCommand(this Wire.UpdateDeploymentRequest request) => new(
+        request.WorkflowId,
+        request.ExpectedVersion,
+        request.HasName ? request.Name : null,
+        request.HasWorkflowDefinition ? request.WorkflowDefinition : null,
+        request.ReplaceTriggers,
+        [.. request.Triggers.Select(ToInput)],
+        request.Config is null ? null : ToInput(request.Config));
+
+    public static ListDeploymentsQuery ToQuery(this Wire.ListDeploymentsRequest request) => new(
+        request.UserId,
+        // Out-of-range values pass through so the use case can reject them with the field named.
+        [.. request.Statuses.Where(s => s != Wire.DeploymentStatus.Unspecified).Select(s => (DeploymentStatus)((int)s - 1))],
+        request.PageSize,
+        request.PageToken);
+
+    private static TriggerInput ToInput(Wire.TriggerSpec spec) => spec.KindCase switch
+    {
+        Wire.TriggerSpec.KindOneofCase.Cron => new TriggerInput(TriggerType.Cron,
+            CronExpression: spec.Cron.CronExpression,
+            TimeZone: spec.Cron.Timezone,
+            DisableJitter: spec.Cron.DisableJitter,
+            JitterWindowSeconds: spec.Cron.JitterWindowSeconds),
+        Wire.TriggerSpec.KindOneofCase.Webhook => new TriggerInput(TriggerType.Webhook,
+            WebhookPath: spec.Webhook.Path,
+            Methods: [.. spec.Webhook.Methods]),
+        Wire.TriggerSpec.KindOneofCase.Manual => new TriggerInput(TriggerType.Manual),
+        _ => new TriggerInput(null),
+    };
+
+    private static ConfigInput ToInput(Wire.DeploymentConfig config) => new(
+        config.OverlapPolicy == Wire.OverlapPolicy.AllowAll ? OverlapPolicy.AllowAll : OverlapPolicy.Skip,
+        config.ExecutionTimeoutSeconds);
+}

@@ -1,0 +1,3 @@
+using WorkflowRuntime.Presentation.Grpc.Hosting;
+
+return await WorkflowRuntimeApp.RunAsync(args);
