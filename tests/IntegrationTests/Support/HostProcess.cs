@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace WorkflowRuntime.IntegrationTests.Support;
+
+/// <summary>The service as operators run it: its own process, configured through environment variables.</summary>
+internal sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+
+    private HostProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public IReadOnlyCollection<string> StandardOutput => _stdout;
+
+    public string StandardError => string.Join('\n', _stderr);
+
+    /// <summary>Starts <c>dotnet WorkflowRuntime.dll</c> with only the given settings (no inherited connection strings).</summary>
+    public static HostProcess Start(IDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(HostAssemblyPath());
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("WorkflowRuntime__", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start };
+        var host = new HostProcess(process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) host._stdout.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._stderr.Enqueue(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    /// <summary>The exit code, or null if the process still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            _process.WaitForExit(); // drains the redirected streams
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The first JSON log line whose <c>event</c> is <paramref name="eventName"/>, waiting up to <paramref name="timeout"/>.</summary>
+    public async Task<JsonElement?> WaitForEventAsync(string eventName, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var found = Events().FirstOrDefault(e => e.GetProperty("event").GetString() == eventName);
+            if (found.ValueKind != JsonValueKind.Undefined)
+            {
+                return found;
+            }
+
+            if (_process.HasExited)
+            {
+                _process.WaitForExit();
+                found = Events().FirstOrDefault(e => e.GetProperty("event").GetString() == eventName);
+                return found.ValueKind == JsonValueKind.Undefined ? null : found;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return null;
+    }
+
+    /// <summary>Every stdout line parsed as JSON; a line that is not JSON fails the parse (and the test).</summary>
+    public IEnumerable<JsonElement> Events() => _stdout.ToArray().Select(line => JsonDocument.Parse(line).RootElement.Clone());
+
+    /// <summary>Sends SIGTERM, as Kubernetes does on a rolling update.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string HostAssemblyPath()
+    {
+        // The host is a project reference, so its assembly sits beside the tests.
+        var path = Path.Combine(AppContext.BaseDirectory, "WorkflowRuntime.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("the host assembly was not copied beside the tests", path);
+    }
+}

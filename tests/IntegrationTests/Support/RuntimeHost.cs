@@ -1,0 +1,75 @@
+using Grpc.Net.Client;
+using WorkflowRuntime.Contracts.V1;
+using WorkflowRuntime.Presentation.Grpc.Hosting;
+
+namespace WorkflowRuntime.IntegrationTests.Support;
+
+/// <summary>
+/// The real host, in this process, on real loopback sockets, against the real PostgreSQL and Redis.
+/// <paramref name="configure"/> may add configuration or replace a service (e.g. a failing scheduler).
+/// </summary>
+internal sealed class RuntimeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RuntimeHost(WebApplication app, int grpcPort, int httpPort)
+    {
+        _app = app;
+        GrpcPort = grpcPort;
+        HttpPort = httpPort;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Runtime = new WorkflowRuntimeService.WorkflowRuntimeServiceClient(Channel);
+        Monitoring = new MonitoringService.MonitoringServiceClient(Channel);
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+    }
+
+    public int GrpcPort { get; }
+
+    public int HttpPort { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public WorkflowRuntimeService.WorkflowRuntimeServiceClient Runtime { get; }
+
+    public MonitoringService.MonitoringServiceClient Monitoring { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<RuntimeHost> StartAsync(Action<WebApplicationBuilder>? configure = null,
+        IDictionary<string, string?>? settings = null)
+    {
+        var grpcPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = TestSettings.PostgresConnectionString,
+            ["ConnectionStrings:Redis"] = TestSettings.RedisConnectionString,
+            ["WorkflowRuntime:Server:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WorkflowRuntime:Server:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["WorkflowRuntime:Server:InstanceId"] = $"test-{grpcPort}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = WorkflowRuntimeApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync();
+        return new RuntimeHost(app, grpcPort, httpPort);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
