@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using WorkflowRuntime.Domain.Ports;
+
+namespace WorkflowRuntime.Infrastructure.Redis;
+
+/// <summary>
+/// <see cref="IDistributedLock"/> over Redis: <c>SET key token NX PX ttl</c> to take a lock, Lua compare-and-delete
+/// and compare-and-pexpire to release and renew it. Every call fails within the operation timeout (plus a small
+/// margin) with <see cref="LockUnavailableException"/> when Redis cannot answer.
+/// </summary>
+public sealed class DistributedLockManager : IDistributedLock
+{
+    // Both scripts touch the key only while it still holds the caller's token; GET + DEL in one script is atomic.
+    private const string CompareAndDeleteScript =
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+    private const string CompareAndExtendScript =
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+    // Lets the client's own timeout fire first (its exception is the more precise one); ours is the backstop.
+    private static readonly TimeSpan TimeoutMargin = TimeSpan.FromMilliseconds(200);
+
+    private readonly RedisConnectionManager _connection;
+    private readonly RedisOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<DistributedLockManager> _logger;
+
+    public DistributedLockManager(
+        RedisConnectionManager connection,
+        IOptions<RedisOptions> options,
+        TimeProvider timeProvider,
+        ILogger<DistributedLockManager> logger)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _connection = connection;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task<LockHandle?> AcquireLockAsync(
+        string workflowId, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        LockArguments.ValidateWorkflowId(workflowId);
+        var lease = ttl ?? _options.DefaultLockTtl;
+        var ttlMs = LockArguments.ValidateTtl(lease, nameof(ttl));
+        var key = _options.KeyFor(workflowId);
+        var token = LockToken.New();
+        // Taken before the SET so the handle never claims a longer lease than Redis grants.
+        var expiresAt = _timeProvider.GetUtcNow().AddMilliseconds(ttlMs);
+
+        var acquired = await RunBoundedAsync(
+            "acquire",
+            key,
+            database => database.StringSetAsync(key, token, TimeSpan.FromMilliseconds(ttlMs), When.NotExists),
+            cancellationToken);
+
+        if (!acquired)
+        {
+            _logger.LockContended(key);
+            return null;
+        }
+
+        _logger.LockAcquired(key, ttlMs);
+        return new LockHandle(workflowId, key, token, expiresAt);
+    }
+
+    public async Task<bool> ReleaseLockAsync(LockHandle handle, CancellationToken cancellationToken = default)
+    {
+        LockArguments.ValidateHandle(handle);
+
+        var result = await RunBoundedAsync(
+            "release",
+            handle.Key,
+            database => database.ScriptEvaluateAsync(
+                CompareAndDeleteScript, [new RedisKey(handle.Key)], [new RedisValue(handle.Token)]),
+            cancellationToken);
+
+        var released = (long)result == 1;
+        if (released)
+        {
+            _logger.LockReleased(handle.Key);
+        }
+        else
+        {
+            _logger.LockReleaseRefused(handle.Key);
+        }
+
+        return released;
+    }
+
+    public async Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        LockArguments.ValidateHandle(handle);
+        var ttlMs = LockArguments.ValidateTtl(ttl, nameof(ttl));
+
+        var result = await RunBoundedAsync(
+            "extend",
+            handle.Key,
+            database => database.ScriptEvaluateAsync(
+                CompareAndExtendScript, [new RedisKey(handle.Key)], [new RedisValue(handle.Token), ttlMs]),
+            cancellationToken);
+
+        var extended = (long)result == 1;
+        if (extended)
+        {
+            _logger.LockExtended(handle.Key, ttlMs);
+        }
+        else
+        {
+            _logger.LockExtendFailed(handle.Key);
+        }
+
+        return extended;
+    }
+
+    /// <summary>Runs one Redis call, connecting first if needed, and turns every way Redis can fail into one exception.</summary>
+    private async Task<T> RunBoundedAsync<T>(
+        string operation, string key, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken)
+    {
+        var timeout = _options.OperationTimeout + TimeoutMargin;
+        try
+        {
+            return await ExecuteAsync(command, cancellationToken).WaitAsync(timeout, _timeProvider, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            _logger.LockUnavailable(operation, key, ex);
+            var reason = ex is TimeoutException and not RedisTimeoutException
+                ? $"no answer within {timeout.TotalMilliseconds:0} ms"
+                : ex.Message;
+            throw new LockUnavailableException(
+                $"Redis at {_connection.Endpoints} is unavailable: could not {operation} lock '{key}' ({reason}).", ex);
+        }
+    }
+
+    private async Task<T> ExecuteAsync<T>(Func<IDatabase, Task<T>> command, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken);
+        return await command(database);
+    }
+}
