@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Infrastructure.Persistence;
-//REDIS using WorkflowRuntime.Infrastructure.Redis;
+using WorkflowRuntime.Infrastructure.Redis;
 using WorkflowRuntime.Infrastructure.Scheduling;
 using WorkflowRuntime.Presentation.Grpc.Grpc;
 using WorkflowRuntime.Presentation.Grpc.Health;
@@ -109,7 +109,7 @@ public static class WorkflowRuntimeApp
             .ValidateDataAnnotations().ValidateOnStart();
 
         services.AddPersistence(configuration);
-        //REDIS services.AddDistributedLock(configuration);
+        services.AddDistributedLock(configuration);
         services.AddCronScheduling();
 
         // Use cases: every public *Service of the application layer, one instance per call.

@@ -18,6 +18,9 @@ public static class ContractMapping
     public static TypeAdapterConfig Create()
     {
         var config = new TypeAdapterConfig();
+        // Messages built by hand (oneofs) must pass through as they are: a member-wise copy would set every oneof
+        // case in turn, and protobuf clears the case whenever one is set to null.
+        config.Default.ShallowCopyForSameType(true);
         // Protobuf repeated fields have no setter: fill the instance the message already has.
         config.Default.UseDestinationValue(member => member.SetterModifier == AccessModifier.None
             && member.Type.IsGenericType && member.Type.GetGenericTypeDefinition() == typeof(RepeatedField<>));

@@ -370,10 +370,4 @@ public sealed class DeploymentRpcTests(SharedHostFixture fixture) : IAsyncLifeti
         Assert.All(initial, id => Assert.Contains(id, seen));
         Assert.All(seen, id => Assert.True(initial.Contains(id) || added.Contains(id)));
     }
-
-    [Fact]
-    public async Task Execution_rpcs_answer_unimplemented_until_their_issue_lands()
-    {
-        await FailsWith(StatusCode.Unimplemented, _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = Guid.NewGuid().ToString() }));
-    }
 }

@@ -173,7 +173,7 @@ public sealed class RepositoryTests : IAsyncLifetime
         Assert.Equal(2, count);
     }
 
-    private Task SaveAsync(Deployment deployment) => InScopeAsync(async (repository, unitOfWork) =>
+    private Task<bool> SaveAsync(Deployment deployment) => InScopeAsync(async (repository, unitOfWork) =>
     {
         repository.Add(deployment);
         await unitOfWork.SaveChangesAsync();

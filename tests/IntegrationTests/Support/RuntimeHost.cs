@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Grpc.Net.Client;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Hosting;
@@ -6,7 +8,7 @@ namespace WorkflowRuntime.IntegrationTests.Support;
 
 /// <summary>
 /// The real host, in this process, on real loopback sockets, against the real PostgreSQL and Redis.
-/// <paramref name="configure"/> may add configuration or replace a service (e.g. a failing scheduler).
+/// The configure callback of <see cref="StartAsync"/> may add configuration or replace a service (e.g. a failing scheduler).
 /// </summary>
 internal sealed class RuntimeHost : IAsyncDisposable
 {
