@@ -94,8 +94,11 @@ public sealed class Deployment
     public void Deploy(IReadOnlyCollection<TriggerSpec> triggers, DeploymentConfig config, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(config);
+        EnsureStatus(DeploymentStatus.Draft, DeploymentStatus.Deployed, "deploy");
+        // Validate before changing anything, so a refused deploy leaves the draft as it was.
+        var created = CreateTriggers(triggers, now);
         MoveTo(DeploymentStatus.Deployed);
-        SetTriggers(triggers, now);
+        ReplaceWith(created);
         Config = config;
         DeployedAt = now;
         Touch(now);
@@ -128,7 +131,7 @@ public sealed class Deployment
     public void ReplaceTriggers(IReadOnlyCollection<TriggerSpec> triggers, DateTimeOffset now)
     {
         EnsureEditable();
-        SetTriggers(triggers, now);
+        ReplaceWith(CreateTriggers(triggers, now));
         Touch(now);
     }
 
@@ -142,6 +145,7 @@ public sealed class Deployment
 
     public void Resume(DateTimeOffset now)
     {
+        EnsureStatus(DeploymentStatus.Paused, DeploymentStatus.Deployed, "resume");
         MoveTo(DeploymentStatus.Deployed);
         PauseNote = null;
         Touch(now);
@@ -171,6 +175,16 @@ public sealed class Deployment
         Status = target;
     }
 
+    // DRAFT → DEPLOYED is a deploy and PAUSED → DEPLOYED a resume; neither method may take the other's edge.
+    private void EnsureStatus(DeploymentStatus required, DeploymentStatus target, string operation)
+    {
+        if (Status != required)
+        {
+            throw new InvalidStateTransitionException("Deployment", Status.ToString().ToUpperInvariant(),
+                $"{target.ToString().ToUpperInvariant()} ({operation} applies to {required.ToString().ToUpperInvariant()} deployments only)");
+        }
+    }
+
     private void EnsureEditable()
     {
         if (Status == DeploymentStatus.Archived)
@@ -179,7 +193,7 @@ public sealed class Deployment
         }
     }
 
-    private void SetTriggers(IReadOnlyCollection<TriggerSpec> triggers, DateTimeOffset now)
+    private List<WorkflowTrigger> CreateTriggers(IReadOnlyCollection<TriggerSpec> triggers, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(triggers);
         if (triggers.Count > MaxTriggers)
@@ -199,8 +213,13 @@ public sealed class Deployment
             index++;
         }
 
+        return [.. triggers.Select(spec => WorkflowTrigger.Create(Id, spec, now))];
+    }
+
+    private void ReplaceWith(List<WorkflowTrigger> triggers)
+    {
         _triggers.Clear();
-        _triggers.AddRange(triggers.Select(spec => WorkflowTrigger.Create(Id, spec, now)));
+        _triggers.AddRange(triggers);
     }
 
     private void Touch(DateTimeOffset now)
