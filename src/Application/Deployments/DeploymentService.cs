@@ -64,6 +64,11 @@ public sealed class DeploymentService(
                     deployment.Rename(command.Name, now);
                 }
 
+                if (!string.IsNullOrWhiteSpace(command.Description))
+                {
+                    deployment.Describe(command.Description, now);
+                }
+
                 deployment.ChangeDefinition(definition, now);
             }
 

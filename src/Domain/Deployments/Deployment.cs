@@ -111,6 +111,13 @@ public sealed class Deployment
         Touch(now);
     }
 
+    public void Describe(string? description, DateTimeOffset now)
+    {
+        EnsureEditable();
+        Description = OptionalText(description, "description", MaxDescriptionLength);
+        Touch(now);
+    }
+
     public void ChangeDefinition(WorkflowDefinition definition, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(definition);

@@ -42,7 +42,6 @@ public static class ContractMapping
             .Map(d => d.WorkflowDefinition, s => s.Deployment.Definition.Json);
 
         // A oneof must not be copied member by member: assigning the unset cases (null) clears the set one.
-        config.NewConfig<Wire.TriggerSpec, Wire.TriggerSpec>().MapWith(s => s.Clone());
 
         config.NewConfig<TriggerView, Wire.Trigger>()
             .IgnoreNonMapped(true)

@@ -117,8 +117,20 @@ internal sealed class HostProcess : IAsyncDisposable
 
     private static string HostAssemblyPath()
     {
-        // The host is a project reference, so its assembly sits beside the tests.
-        var path = Path.Combine(AppContext.BaseDirectory, "WorkflowRuntime.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("the host assembly was not copied beside the tests", path);
+        // The host's own build output, not the copy beside the tests: coverage instruments the copies in the test
+        // directory, and a child process loading them would race the test process for their hit files.
+        var testDirectory = new DirectoryInfo(AppContext.BaseDirectory);
+        var framework = testDirectory.Name;
+        var configuration = testDirectory.Parent!.Name;
+        var root = testDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WorkflowRuntime.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = root is null
+            ? string.Empty
+            : Path.Combine(root.FullName, "src", "Presentation.Grpc", "bin", configuration, framework, "WorkflowRuntime.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("build the solution first: the host assembly is missing", path);
     }
 }
