@@ -5,7 +5,11 @@ namespace WorkflowRuntime.Application.Abstractions;
 /// <summary>Loads and stores <see cref="Execution"/>s. Changes land on <see cref="IUnitOfWork.SaveChangesAsync"/>.</summary>
 public interface IExecutionRepository
 {
+    /// <summary>Tracked for change.</summary>
     Task<Execution?> FindAsync(Guid executionId, CancellationToken cancellationToken = default);
+
+    /// <summary>A fresh read, not tracked: what the database holds now, whatever this scope changed or cached.</summary>
+    Task<Execution?> ReadAsync(Guid executionId, CancellationToken cancellationToken = default);
 
     void Add(Execution execution);
 
@@ -13,4 +17,31 @@ public interface IExecutionRepository
     Task<Execution?> FindLatestAsync(Guid workflowId, CancellationToken cancellationToken = default);
 
     Task<long> CountAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>The run that holds an idempotency key (read without tracking).</summary>
+    Task<Execution?> FindByIdempotencyKeyAsync(Guid workflowId, string idempotencyKey, CancellationToken cancellationToken = default);
+
+    /// <summary>The run of a cron occurrence (read without tracking).</summary>
+    Task<Execution?> FindByOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default);
+
+    /// <summary>NEW or RUNNING runs whose heartbeat is older than <paramref name="heartbeatBefore"/>, oldest first.</summary>
+    Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Newest first (creation time, then id), read without tracking.</summary>
+    Task<ExecutionPage> ListHistoryAsync(ExecutionHistoryQuery query, CancellationToken cancellationToken = default);
 }
+
+/// <param name="Before">Keyset cursor: return executions strictly older than this position.</param>
+public sealed record ExecutionHistoryQuery(
+    Guid? WorkflowId,
+    string? UserId,
+    IReadOnlyCollection<ExecutionStatus> Statuses,
+    IReadOnlyCollection<ExecutionMode> Modes,
+    DateTimeOffset? From,
+    DateTimeOffset? To,
+    int PageSize,
+    ExecutionCursor? Before);
+
+public sealed record ExecutionCursor(DateTimeOffset CreatedAt, Guid Id);
+
+public sealed record ExecutionPage(IReadOnlyList<Execution> Items, bool HasMore);

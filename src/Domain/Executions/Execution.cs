@@ -69,6 +69,12 @@ public sealed class Execution
     /// <summary>The runtime instance tracking this run; the sweeper adopts runs whose owner went quiet.</summary>
     public string? OwnerInstanceId { get; private set; }
 
+    /// <summary>The token of the workflow lock this run holds, so whoever adopts the run can renew or release it.</summary>
+    public string? LockToken { get; private set; }
+
+    /// <summary>Bumped by every change: the optimistic-concurrency token between a tracker, a sweeper and a cancel.</summary>
+    public long Revision { get; private set; }
+
     public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
 
     public static Execution Start(Guid workflowId, ExecutionMode mode, ExecutionRequest request, OverlapPolicy overlapPolicy,
@@ -121,6 +127,15 @@ public sealed class Execution
         };
     }
 
+    /// <summary>Records the lock taken for this run (overlap policy SKIP).</summary>
+    public void AttachLock(string lockToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(lockToken);
+        EnsureNotTerminal("attach a lock");
+        LockToken = lockToken;
+        Revision++;
+    }
+
     public void MarkRunning(string engineExecutionId, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(engineExecutionId);
@@ -132,9 +147,11 @@ public sealed class Execution
 
     public void Heartbeat(string instanceId, DateTimeOffset now)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
         EnsureNotTerminal("heartbeat");
         OwnerInstanceId = instanceId;
         HeartbeatAt = now;
+        Revision++;
     }
 
     public void Succeed(string? resultData, DateTimeOffset now)
@@ -166,6 +183,10 @@ public sealed class Execution
         Finish(now);
     }
 
+    /// <summary>Whether its tracker has gone quiet for longer than <paramref name="staleAfter"/> (its instance probably died).</summary>
+    public bool IsStale(DateTimeOffset now, TimeSpan staleAfter) =>
+        !Status.IsTerminal() && (HeartbeatAt ?? CreatedAt) < now - staleAfter;
+
     public bool IsPastDeadline(DateTimeOffset now) => DeadlineAt is { } deadline && now >= deadline;
 
     public static bool CanTransition(ExecutionStatus from, ExecutionStatus to) => AllowedTransitions[from].Contains(to);
@@ -184,6 +205,7 @@ public sealed class Execution
         }
 
         Status = target;
+        Revision++;
     }
 
     private void EnsureNotTerminal(string action)

@@ -14,6 +14,12 @@ public interface IDistributedLock
 
     /// <summary>Renews the lease only if <paramref name="handle"/> still holds it; false otherwise.</summary>
     Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rebuilds the handle of a lock taken elsewhere (by an instance that died) from its stored token, so the run's
+    /// adopter can renew or release it. Nothing is checked here: release and extend check the token.
+    /// </summary>
+    LockHandle RestoreHandle(string workflowId, string token);
 }
 
 /// <summary>Proof of holding a lock: the key and the random token written with it.</summary>

@@ -41,3 +41,11 @@ public sealed class EngineUnavailableException : Exception
     {
     }
 }
+
+/// <summary>The engine answered but refused the call (unknown run, invalid request).</summary>
+public sealed class EngineRejectedException : Exception
+{
+    public EngineRejectedException(string message, Exception? innerException = null) : base(message, innerException)
+    {
+    }
+}

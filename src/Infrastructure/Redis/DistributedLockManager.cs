@@ -94,6 +94,13 @@ public sealed class DistributedLockManager : IDistributedLock
         return released;
     }
 
+    public LockHandle RestoreHandle(string workflowId, string token)
+    {
+        LockArguments.ValidateWorkflowId(workflowId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        return new LockHandle(workflowId, _options.KeyFor(workflowId), token, _timeProvider.GetUtcNow());
+    }
+
     public async Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         LockArguments.ValidateHandle(handle);

@@ -63,6 +63,13 @@ public sealed class InProcessDistributedLock : IDistributedLock
         }
     }
 
+    public LockHandle RestoreHandle(string workflowId, string token)
+    {
+        LockArguments.ValidateWorkflowId(workflowId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(token);
+        return new LockHandle(workflowId, _options.KeyFor(workflowId), token, _timeProvider.GetUtcNow());
+    }
+
     public Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         LockArguments.ValidateHandle(handle);

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using MapsterMapper;
 using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
 
@@ -8,9 +9,12 @@ namespace WorkflowRuntime.Presentation.Grpc.Grpc;
 
 /// <summary>
 /// <c>workflow_runtime.v1.WorkflowRuntimeService</c>: maps the request, calls the use case, maps the result.
-/// RPCs not overridden here answer <c>UNIMPLEMENTED</c> (the generated base does that) until their use case lands.
 /// </summary>
-internal sealed class WorkflowRuntimeGrpcService(DeploymentService deployments, IMapper mapper)
+internal sealed class WorkflowRuntimeGrpcService(
+    DeploymentService deployments,
+    ExecutionCoordinator coordinator,
+    ExecutionService executions,
+    IMapper mapper)
     : WorkflowRuntimeService.WorkflowRuntimeServiceBase
 {
     public override async Task<DeployWorkflowResponse> DeployWorkflow(DeployWorkflowRequest request, ServerCallContext context) =>
@@ -57,5 +61,29 @@ internal sealed class WorkflowRuntimeGrpcService(DeploymentService deployments, 
         {
             WorkflowId = resolution.WorkflowId.ToString(),
             TriggerId = resolution.TriggerId.ToString(),
+        });
+
+    public override async Task<TriggerWorkflowResponse> TriggerWorkflow(TriggerWorkflowRequest request, ServerCallContext context) =>
+        (await coordinator.TriggerAsync(request.ToCommand(), context.CancellationToken))
+        .ToResponse(outcome => new TriggerWorkflowResponse
+        {
+            Execution = mapper.Map<Execution>(outcome.Execution),
+            Deduplicated = outcome.Deduplicated,
+        });
+
+    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context) =>
+        (await executions.GetAsync(request.ExecutionId, context.CancellationToken))
+        .ToResponse(execution => new GetExecutionResponse { Execution = mapper.Map<Execution>(execution) });
+
+    public override async Task<CancelExecutionResponse> CancelExecution(CancelExecutionRequest request, ServerCallContext context) =>
+        (await executions.CancelAsync(request.ExecutionId, request.Reason, context.CancellationToken))
+        .ToResponse(execution => new CancelExecutionResponse { Execution = mapper.Map<Execution>(execution) });
+
+    public override async Task<GetExecutionHistoryResponse> GetExecutionHistory(GetExecutionHistoryRequest request, ServerCallContext context) =>
+        (await executions.HistoryAsync(request.ToRequest(), context.CancellationToken))
+        .ToResponse(view => new GetExecutionHistoryResponse
+        {
+            Executions = { view.Executions.Select(mapper.Map<Execution>) },
+            NextPageToken = view.NextPageToken ?? string.Empty,
         });
 }

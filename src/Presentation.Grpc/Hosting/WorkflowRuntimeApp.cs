@@ -4,7 +4,10 @@ using MapsterMapper;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Infrastructure.Engine;
 using WorkflowRuntime.Infrastructure.Persistence;
 using WorkflowRuntime.Infrastructure.Redis;
 using WorkflowRuntime.Infrastructure.Scheduling;
@@ -100,30 +103,47 @@ public static class WorkflowRuntimeApp
     internal static void AddServices(IServiceCollection services, IConfiguration configuration, ServerOptions server)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new RuntimeInstance(
+        var instance = new RuntimeInstance(
             string.IsNullOrWhiteSpace(server.InstanceId) ? RuntimeInstance.DefaultInstanceId() : server.InstanceId,
-            DateTimeOffset.UtcNow));
+            DateTimeOffset.UtcNow);
+        services.AddSingleton(instance);
+        services.AddSingleton(new RuntimeIdentity(instance.InstanceId));
         services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeploymentOptions>().Bind(configuration.GetSection(DeploymentOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        // Hosted services start in registration order: the gate (dependency checks, migrations) goes first.
+        services.AddHostedService<StartupGate>();
 
         services.AddPersistence(configuration);
         services.AddDistributedLock(configuration);
+        services.AddWorkflowEngine(configuration);
         services.AddCronScheduling();
 
-        // Use cases: every public *Service of the application layer, one instance per call.
+        // Use cases: every public *Service and *Coordinator of the application layer, one instance per call.
         services.Scan(scan => scan.FromAssemblyOf<DeploymentService>()
-            .AddClasses(classes => classes.Where(type => type.Name.EndsWith("Service", StringComparison.Ordinal)), publicOnly: true)
+            .AddClasses(classes => classes.Where(type => type.Name.EndsWith("Service", StringComparison.Ordinal)
+                || type.Name.EndsWith("Coordinator", StringComparison.Ordinal)), publicOnly: true)
             .AsSelf()
             .WithScopedLifetime());
+
+        // Execution tracking outlives requests: one tracker and one sweeper per process.
+        services.AddSingleton<ExecutionTracker>();
+        services.AddSingleton<ExecutionSweeper>();
+        services.AddHostedService<ExecutionSweeperService>();
+        services.AddHostedService<ExecutionDrainService>();
+        var drain = configuration.GetValue(ExecutionOptions.SectionName + ":" + nameof(ExecutionOptions.DrainTimeoutSeconds),
+            new ExecutionOptions().DrainTimeoutSeconds);
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(drain + 10));
 
         var mapping = ContractMapping.Create();
         services.AddSingleton(mapping);
         services.AddSingleton<IMapper>(new Mapper(mapping));
 
         services.AddSingleton<DependencyHealthReporter>();
-        services.AddHostedService<StartupGate>();
 
         services.AddGrpc(options =>
         {

@@ -1,5 +1,7 @@
 using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Triggers;
 using Wire = WorkflowRuntime.Contracts.V1;
 
@@ -33,6 +35,28 @@ internal static class RequestMapper
         request.UserId,
         // Out-of-range values pass through so the use case can reject them with the field named.
         [.. request.Statuses.Where(s => s != Wire.DeploymentStatus.Unspecified).Select(s => (DeploymentStatus)((int)s - 1))],
+        request.PageSize,
+        request.PageToken);
+
+    public static TriggerCommand ToCommand(this Wire.TriggerWorkflowRequest request) => new(
+        request.WorkflowId,
+        request.WebhookPath,
+        request.Mode == Wire.ExecutionMode.Unspecified ? null : (ExecutionMode)((int)request.Mode - 1),
+        request.TriggerData,
+        request.IdempotencyKey,
+        request.TriggeredBy,
+        request.Metadata.ToDictionary(),
+        request.WaitForCompletion,
+        request.WaitTimeoutSeconds);
+
+    public static ExecutionHistoryRequest ToRequest(this Wire.GetExecutionHistoryRequest request) => new(
+        request.WorkflowId,
+        request.UserId,
+        // Out-of-range values pass through so the use case can reject them with the field named.
+        [.. request.Statuses.Where(s => s != Wire.ExecutionStatus.Unspecified).Select(s => (ExecutionStatus)((int)s - 1))],
+        [.. request.Modes.Where(m => m != Wire.ExecutionMode.Unspecified).Select(m => (ExecutionMode)((int)m - 1))],
+        request.From?.ToDateTimeOffset(),
+        request.To?.ToDateTimeOffset(),
         request.PageSize,
         request.PageToken);
 

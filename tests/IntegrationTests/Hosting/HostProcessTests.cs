@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using WorkflowRuntime.IntegrationTests.Support;
@@ -103,13 +102,6 @@ public sealed class HostProcessTests
         Assert.Contains(host.Events(), e => e.GetProperty("event").GetString() == "database_migrated");
     }
 
-    private static Dictionary<string, string> Environment(string? postgres = null, string? redis = null, int? httpPort = null) => new()
-    {
-        ["ConnectionStrings__Postgres"] = postgres ?? TestSettings.PostgresConnectionString,
-        ["ConnectionStrings__Redis"] = redis ?? TestSettings.RedisConnectionString,
-        ["WorkflowRuntime__Server__GrpcPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-        ["WorkflowRuntime__Server__HttpPort"] = (httpPort ?? FreePort.Next()).ToString(CultureInfo.InvariantCulture),
-        ["WorkflowRuntime__Server__StartupCheckTimeoutMs"] = "5000",
-        ["Logging__LogLevel__Default"] = "Information",
-    };
+    private static Dictionary<string, string> Environment(string? postgres = null, string? redis = null, int? httpPort = null) =>
+        HostProcess.Settings(postgres, redis, httpPort);
 }

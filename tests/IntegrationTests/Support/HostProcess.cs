@@ -100,6 +100,24 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>Every stdout line parsed as JSON; a line that is not JSON fails the parse (and the test).</summary>
     public IEnumerable<JsonElement> Events() => _stdout.ToArray().Select(line => JsonDocument.Parse(line).RootElement.Clone());
 
+    /// <summary>The environment of a production-profile instance against the test servers, on fresh ports.</summary>
+    public static Dictionary<string, string> Settings(string? postgres = null, string? redis = null, int? httpPort = null, int? grpcPort = null) => new()
+    {
+        ["ConnectionStrings__Postgres"] = postgres ?? TestSettings.PostgresConnectionString,
+        ["ConnectionStrings__Redis"] = redis ?? TestSettings.RedisConnectionString,
+        ["WorkflowRuntime__Server__GrpcPort"] = (grpcPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["WorkflowRuntime__Server__HttpPort"] = (httpPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["WorkflowRuntime__Server__StartupCheckTimeoutMs"] = "5000",
+        ["Logging__LogLevel__Default"] = "Information",
+    };
+
+    /// <summary>SIGKILL: the instance dies without a chance to clean up.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     /// <summary>Sends SIGTERM, as Kubernetes does on a rolling update.</summary>
     public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
 

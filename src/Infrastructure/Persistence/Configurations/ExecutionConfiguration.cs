@@ -27,6 +27,8 @@ internal sealed class ExecutionConfiguration(string jsonColumnType) : IEntityTyp
         builder.Property(e => e.IdempotencyKey).HasMaxLength(255);
         builder.Property(e => e.EngineExecutionId).HasMaxLength(255);
         builder.Property(e => e.OwnerInstanceId).HasMaxLength(255);
+        builder.Property(e => e.LockToken).HasMaxLength(128);
+        builder.Property(e => e.Revision).IsConcurrencyToken();
         builder.Property(e => e.TriggerData).HasColumnType(jsonColumnType).IsRequired();
         builder.Property(e => e.IsExclusive);
         builder.Ignore(e => e.Duration);

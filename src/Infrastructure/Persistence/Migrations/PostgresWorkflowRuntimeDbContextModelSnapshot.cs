@@ -147,6 +147,11 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("is_exclusive");
 
+                    b.Property<string>("LockToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("lock_token");
+
                     b.Property<string>("Mode")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -161,6 +166,11 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                     b.Property<string>("ResultData")
                         .HasColumnType("text")
                         .HasColumnName("result_data");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
 
                     b.Property<DateTimeOffset?>("ScheduledFor")
                         .HasColumnType("timestamp with time zone")

@@ -6,8 +6,13 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
 internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db) : IExecutionRepository
 {
+    private static readonly ExecutionStatus[] ActiveStatuses = [ExecutionStatus.New, ExecutionStatus.Running];
+
     public Task<Execution?> FindAsync(Guid executionId, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync(() => db.Executions.FirstOrDefaultAsync(e => e.Id == executionId, cancellationToken));
+
+    public Task<Execution?> ReadAsync(Guid executionId, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking().FirstOrDefaultAsync(e => e.Id == executionId, cancellationToken));
 
     public void Add(Execution execution) => db.Executions.Add(execution);
 
@@ -19,4 +24,72 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db) : IExec
 
     public Task<long> CountAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync(() => db.Executions.LongCountAsync(e => e.WorkflowId == workflowId, cancellationToken));
+
+    public Task<Execution?> FindByIdempotencyKeyAsync(Guid workflowId, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking()
+            .FirstOrDefaultAsync(e => e.WorkflowId == workflowId && e.IdempotencyKey == idempotencyKey, cancellationToken));
+
+    public Task<Execution?> FindByOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking()
+            .FirstOrDefaultAsync(e => e.WorkflowId == workflowId && e.ScheduledFor == scheduledFor, cancellationToken));
+
+    public Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync<IReadOnlyList<Guid>>(async () => await db.Executions.AsNoTracking()
+            .Where(e => ActiveStatuses.Contains(e.Status) && e.HeartbeatAt < heartbeatBefore)
+            .OrderBy(e => e.HeartbeatAt)
+            .Select(e => e.Id)
+            .Take(limit)
+            .ToListAsync(cancellationToken));
+
+    public Task<ExecutionPage> ListHistoryAsync(ExecutionHistoryQuery query, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(async () =>
+        {
+            var executions = db.Executions.AsNoTracking();
+            if (query.WorkflowId is { } workflowId)
+            {
+                executions = executions.Where(e => e.WorkflowId == workflowId);
+            }
+
+            if (query.UserId is { } userId)
+            {
+                var ownWorkflows = db.Deployments.Where(d => d.UserId == userId).Select(d => d.Id);
+                executions = executions.Where(e => ownWorkflows.Contains(e.WorkflowId));
+            }
+
+            if (query.Statuses.Count > 0)
+            {
+                var statuses = query.Statuses.ToList();
+                executions = executions.Where(e => statuses.Contains(e.Status));
+            }
+
+            if (query.Modes.Count > 0)
+            {
+                var modes = query.Modes.ToList();
+                executions = executions.Where(e => modes.Contains(e.Mode));
+            }
+
+            if (query.From is { } from)
+            {
+                executions = executions.Where(e => e.CreatedAt >= from);
+            }
+
+            if (query.To is { } to)
+            {
+                executions = executions.Where(e => e.CreatedAt < to);
+            }
+
+            if (query.Before is { } before)
+            {
+                executions = executions.Where(e => e.CreatedAt < before.CreatedAt
+                    || (e.CreatedAt == before.CreatedAt && e.Id.CompareTo(before.Id) < 0));
+            }
+
+            // One extra row tells whether another page follows.
+            var items = await executions
+                .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id)
+                .Take(query.PageSize + 1)
+                .ToListAsync(cancellationToken);
+            var hasMore = items.Count > query.PageSize;
+            return new ExecutionPage(hasMore ? items[..query.PageSize] : items, hasMore);
+        });
 }

@@ -57,7 +57,9 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                     finished_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     deadline_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     heartbeat_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    owner_instance_id = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true)
+                    owner_instance_id = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    lock_token = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    revision = table.Column<long>(type: "bigint", nullable: false)
                 },
                 constraints: table =>
                 {

@@ -12,7 +12,7 @@ using WorkflowRuntime.Infrastructure.Persistence;
 namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
 {
     [DbContext(typeof(PostgresWorkflowRuntimeDbContext))]
-    [Migration("20261129082654_InitialSchema")]
+    [Migration("20261129085435_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -150,6 +150,11 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("is_exclusive");
 
+                    b.Property<string>("LockToken")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("lock_token");
+
                     b.Property<string>("Mode")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -164,6 +169,11 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                     b.Property<string>("ResultData")
                         .HasColumnType("text")
                         .HasColumnName("result_data");
+
+                    b.Property<long>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
 
                     b.Property<DateTimeOffset?>("ScheduledFor")
                         .HasColumnType("timestamp with time zone")

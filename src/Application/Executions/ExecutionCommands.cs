@@ -1,0 +1,31 @@
+using WorkflowRuntime.Domain.Executions;
+
+namespace WorkflowRuntime.Application.Executions;
+
+/// <param name="Mode">Null: MANUAL by workflow id, WEBHOOK by webhook path.</param>
+/// <param name="WaitTimeoutSeconds">0: the configured default.</param>
+public sealed record TriggerCommand(
+    string? WorkflowId,
+    string? WebhookPath,
+    ExecutionMode? Mode,
+    string? TriggerData,
+    string? IdempotencyKey,
+    string? TriggeredBy,
+    IReadOnlyDictionary<string, string> Metadata,
+    bool WaitForCompletion,
+    int WaitTimeoutSeconds);
+
+/// <param name="Deduplicated">The idempotency key (or cron occurrence) had already started a run: this is that run.</param>
+public sealed record TriggerOutcome(Execution Execution, bool Deduplicated);
+
+public sealed record ExecutionHistoryRequest(
+    string? WorkflowId,
+    string? UserId,
+    IReadOnlyList<ExecutionStatus> Statuses,
+    IReadOnlyList<ExecutionMode> Modes,
+    DateTimeOffset? From,
+    DateTimeOffset? To,
+    int PageSize,
+    string? PageToken);
+
+public sealed record ExecutionHistoryView(IReadOnlyList<Execution> Executions, string? NextPageToken);

@@ -1,0 +1,341 @@
+using System.Text;
+using System.Text.Json;
+using Ardalis.Result;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Common;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Ports;
+
+namespace WorkflowRuntime.Application.Executions;
+
+/// <summary>
+/// Starts executions: checks the deployment, deduplicates by idempotency key or cron occurrence, enforces the
+/// overlap policy (Redis lock for speed, the database's exclusive-execution index for truth), calls the engine and
+/// hands the run to the <see cref="ExecutionTracker"/>.
+/// </summary>
+public sealed class ExecutionCoordinator(
+    IDeploymentRepository deployments,
+    IExecutionRepository executions,
+    IUnitOfWork unitOfWork,
+    IDistributedLock locks,
+    IWorkflowEngine engine,
+    ExecutionTracker tracker,
+    IOptions<ExecutionOptions> options,
+    RuntimeIdentity identity,
+    TimeProvider clock,
+    ILogger<ExecutionCoordinator> logger)
+{
+    public const string LockHeldReason = "another execution of this workflow is running (overlap policy SKIP)";
+    private const int MaxKeyLength = 255;
+
+    private readonly ExecutionOptions _options = options.Value;
+
+    /// <summary>A webhook or manual trigger from the gateway.</summary>
+    public Task<Result<TriggerOutcome>> TriggerAsync(TriggerCommand command, CancellationToken cancellationToken = default) =>
+        UseCaseGuard.RunAsync(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(command);
+            var invalid = Validate(command);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
+            if (!tracker.IsAccepting)
+            {
+                return Failure.Unavailable<TriggerOutcome>("this instance is shutting down; retry and another replica will take the trigger.");
+            }
+
+            var target = await FindTargetAsync(command, cancellationToken);
+            if (!target.IsSuccess)
+            {
+                return target.Map(_ => default(TriggerOutcome)!);
+            }
+
+            var (deployment, triggerId) = target.Value;
+            var mode = command.Mode ?? (string.IsNullOrWhiteSpace(command.WebhookPath) ? ExecutionMode.Manual : ExecutionMode.Webhook);
+            var request = new ExecutionRequest(
+                string.IsNullOrWhiteSpace(command.TriggerData) ? "{}" : command.TriggerData,
+                triggerId,
+                Blank(command.TriggeredBy),
+                Blank(command.IdempotencyKey),
+                InstanceId: identity.InstanceId);
+            var outcome = await StartAsync(deployment, mode, request, command.Metadata, cancellationToken);
+
+            if (command.WaitForCompletion && !outcome.Execution.Status.IsTerminal())
+            {
+                var wait = TimeSpan.FromSeconds(Math.Min(
+                    command.WaitTimeoutSeconds == 0 ? _options.DefaultWaitTimeoutSeconds : command.WaitTimeoutSeconds,
+                    _options.MaxWaitTimeoutSeconds));
+                await tracker.WaitForEndAsync(outcome.Execution.Id, wait, cancellationToken);
+                var latest = await executions.ReadAsync(outcome.Execution.Id, cancellationToken);
+                outcome = outcome with { Execution = latest ?? outcome.Execution };
+            }
+
+            return Result.Success(outcome);
+        });
+
+    /// <summary>A cron fire for occurrence <paramref name="scheduledFor"/>: a repeat of the same occurrence finds the first run.</summary>
+    public Task<Result<TriggerOutcome>> FireScheduledAsync(Guid workflowId, Guid triggerId, DateTimeOffset scheduledFor,
+        CancellationToken cancellationToken = default) =>
+        UseCaseGuard.RunAsync(async () =>
+        {
+            var deployment = await deployments.FindAsync(workflowId, cancellationToken);
+            if (deployment is null)
+            {
+                return Failure.NotFound<TriggerOutcome>($"workflow {workflowId} has no deployment.");
+            }
+
+            if (!deployment.AcceptsExecutions)
+            {
+                return Failure.FailedPrecondition<TriggerOutcome>(NotDeployed(deployment));
+            }
+
+            var request = new ExecutionRequest("{}", triggerId, "scheduler", ScheduledFor: scheduledFor, InstanceId: identity.InstanceId);
+            var metadata = new Dictionary<string, string> { ["scheduled_for"] = scheduledFor.ToString("O") };
+            return Result.Success(await StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken));
+        });
+
+    private async Task<TriggerOutcome> StartAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var existing = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
+        if (existing is not null)
+        {
+            ExecutionLog.Deduplicated(logger, existing.Id, deployment.Id);
+            return new TriggerOutcome(existing, Deduplicated: true);
+        }
+
+        LockHandle? handle = null;
+        if (deployment.Config.OverlapPolicy == OverlapPolicy.Skip)
+        {
+            try
+            {
+                handle = await locks.AcquireLockAsync(deployment.Id.ToString(), _options.LockTtl, cancellationToken);
+                if (handle is null)
+                {
+                    return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken);
+                }
+            }
+            catch (LockUnavailableException ex)
+            {
+                ExecutionLog.LockStoreUnavailable(logger, deployment.Id.ToString(), ex.Message);
+            }
+        }
+
+        var execution = Execution.Start(deployment.Id, mode, request, deployment.Config.OverlapPolicy,
+            deployment.Config.ExecutionTimeout, clock.GetUtcNow());
+        if (handle is not null)
+        {
+            execution.AttachLock(handle.Token);
+        }
+
+        executions.Add(execution);
+        try
+        {
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+        }
+        catch (UniqueConstraintViolationException ex)
+        {
+            await ReleaseAsync(handle);
+            if (ex.ConstraintName == UniqueConstraints.ExclusiveExecution)
+            {
+                return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken);
+            }
+
+            // A concurrent trigger with the same key or occurrence won the insert: report its run.
+            var winner = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
+            if (winner is null)
+            {
+                throw;
+            }
+
+            return new TriggerOutcome(winner, Deduplicated: true);
+        }
+        catch
+        {
+            await ReleaseAsync(handle);
+            throw;
+        }
+
+        return await RunOnEngineAsync(deployment, execution, handle, metadata, cancellationToken);
+    }
+
+    private async Task<TriggerOutcome> RunOnEngineAsync(Deployment deployment, Execution execution, LockHandle? handle,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        EngineStartResult started;
+        try
+        {
+            started = await engine.ExecuteAsync(new EngineStartRequest(
+                deployment.Id,
+                deployment.Definition.Json,
+                execution.Mode.ToString().ToUpperInvariant(),
+                execution.TriggeredBy,
+                new Dictionary<string, string> { ["trigger_data"] = execution.TriggerData },
+                WithExecutionId(metadata, execution.Id)), cancellationToken);
+        }
+        catch (Exception ex) when (ex is EngineUnavailableException or EngineRejectedException)
+        {
+            ExecutionLog.EngineUnavailable(logger, execution.Id, deployment.Id, ex.Message);
+            execution.Fail($"the engine did not take the run: {ex.Message}", clock.GetUtcNow());
+            await unitOfWork.SaveChangesAsync(CancellationToken.None);
+            await ReleaseAsync(handle);
+            ExecutionLog.Finished(logger, execution);
+            return new TriggerOutcome(execution, Deduplicated: false);
+        }
+
+        execution.MarkRunning(started.EngineExecutionId, clock.GetUtcNow());
+        await unitOfWork.SaveChangesAsync(CancellationToken.None);
+        LogStarted(execution);
+        tracker.Track(execution, handle);
+        return new TriggerOutcome(execution, Deduplicated: false);
+    }
+
+    private async Task<TriggerOutcome> SkipAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request, string reason,
+        CancellationToken cancellationToken)
+    {
+        var skipped = Execution.Skipped(deployment.Id, mode, request, reason, clock.GetUtcNow());
+        executions.Add(skipped);
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        ExecutionLog.Skipped(logger, skipped.Id, deployment.Id, reason);
+        return new TriggerOutcome(skipped, Deduplicated: false);
+    }
+
+    private async Task<Execution?> FindEarlierRunAsync(Guid workflowId, ExecutionRequest request, CancellationToken cancellationToken)
+    {
+        if (request.IdempotencyKey is { } key)
+        {
+            return await executions.FindByIdempotencyKeyAsync(workflowId, key, cancellationToken);
+        }
+
+        return request.ScheduledFor is { } occurrence
+            ? await executions.FindByOccurrenceAsync(workflowId, occurrence, cancellationToken)
+            : null;
+    }
+
+    private async Task<Result<(Deployment Deployment, Guid? TriggerId)>> FindTargetAsync(TriggerCommand command, CancellationToken cancellationToken)
+    {
+        Guid workflowId;
+        Guid? triggerId = null;
+        if (!string.IsNullOrWhiteSpace(command.WebhookPath))
+        {
+            var path = command.WebhookPath.Trim().TrimStart('/');
+            var webhook = await deployments.FindActiveWebhookAsync(path, cancellationToken);
+            if (webhook is null)
+            {
+                return Failure.NotFound<(Deployment, Guid?)>($"no active deployment has the webhook path '{path}'.");
+            }
+
+            workflowId = webhook.WorkflowId;
+            triggerId = webhook.Id;
+        }
+        else if (!Guid.TryParse(command.WorkflowId, out workflowId))
+        {
+            return Failure.Invalid<(Deployment, Guid?)>("workflow_id", $"workflow_id '{command.WorkflowId}' is not a UUID.");
+        }
+
+        var deployment = await deployments.FindAsync(workflowId, cancellationToken);
+        if (deployment is null)
+        {
+            return Failure.NotFound<(Deployment, Guid?)>($"workflow {workflowId} has no deployment.");
+        }
+
+        return deployment.AcceptsExecutions
+            ? Result.Success<(Deployment, Guid?)>((deployment, triggerId))
+            : Failure.FailedPrecondition<(Deployment, Guid?)>(NotDeployed(deployment));
+    }
+
+    private Result<TriggerOutcome>? Validate(TriggerCommand command)
+    {
+        var byId = !string.IsNullOrWhiteSpace(command.WorkflowId);
+        var byPath = !string.IsNullOrWhiteSpace(command.WebhookPath);
+        if (byId == byPath)
+        {
+            return Failure.Invalid<TriggerOutcome>(byId ? "webhook_path" : "workflow_id", "set exactly one of workflow_id and webhook_path.");
+        }
+
+        if (command.Mode == ExecutionMode.Scheduled)
+        {
+            return Failure.Invalid<TriggerOutcome>("mode", "SCHEDULED runs are started by the scheduler; use MANUAL, WEBHOOK or RETRY.");
+        }
+
+        if (command.Mode is { } mode && !Enum.IsDefined(mode))
+        {
+            return Failure.Invalid<TriggerOutcome>("mode", $"mode {(int)mode + 1} is not an ExecutionMode.");
+        }
+
+        if (command.WaitTimeoutSeconds < 0)
+        {
+            return Failure.Invalid<TriggerOutcome>("wait_timeout_seconds", "wait_timeout_seconds must not be negative (0 means the default).");
+        }
+
+        if ((command.IdempotencyKey?.Length ?? 0) > MaxKeyLength || (command.TriggeredBy?.Length ?? 0) > MaxKeyLength)
+        {
+            var field = (command.IdempotencyKey?.Length ?? 0) > MaxKeyLength ? "idempotency_key" : "triggered_by";
+            return Failure.Invalid<TriggerOutcome>(field, $"{field} is longer than {MaxKeyLength} characters.");
+        }
+
+        return ValidateTriggerData(command.TriggerData);
+    }
+
+    private Result<TriggerOutcome>? ValidateTriggerData(string? triggerData)
+    {
+        if (string.IsNullOrWhiteSpace(triggerData))
+        {
+            return null;
+        }
+
+        if (Encoding.UTF8.GetByteCount(triggerData) > _options.MaxTriggerDataBytes)
+        {
+            return Failure.TooLarge<TriggerOutcome>("trigger_data", $"trigger_data is larger than the limit of {_options.MaxTriggerDataBytes} bytes.");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(triggerData);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? null
+                : Failure.Invalid<TriggerOutcome>("trigger_data", "trigger_data must be a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            return Failure.Invalid<TriggerOutcome>("trigger_data", $"trigger_data is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private async Task ReleaseAsync(LockHandle? handle)
+    {
+        if (handle is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await locks.ReleaseLockAsync(handle, CancellationToken.None);
+        }
+        catch (LockUnavailableException ex)
+        {
+            ExecutionLog.LockStoreUnavailable(logger, handle.WorkflowId, ex.Message);
+        }
+    }
+
+    private void LogStarted(Execution execution)
+    {
+        var mode = execution.Mode.ToString().ToUpperInvariant();
+        var masked = SecretMasker.MaskJson(execution.TriggerData);
+        ExecutionLog.Started(logger, execution.Id, execution.WorkflowId, mode, execution.EngineExecutionId!, masked);
+    }
+
+    private static Dictionary<string, string> WithExecutionId(IReadOnlyDictionary<string, string> metadata, Guid executionId) =>
+        new(metadata) { ["runtime_execution_id"] = executionId.ToString() };
+
+    private static string NotDeployed(Deployment deployment) =>
+        $"workflow {deployment.Id} is {deployment.Status.ToString().ToUpperInvariant()}; only DEPLOYED workflows run.";
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

@@ -1,0 +1,171 @@
+using Ardalis.Result;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Common;
+using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Ports;
+
+namespace WorkflowRuntime.Application.Executions;
+
+/// <summary>Reads executions, cancels them, and pages through their history.</summary>
+public sealed class ExecutionService(
+    IExecutionRepository executions,
+    IUnitOfWork unitOfWork,
+    IWorkflowEngine engine,
+    IDistributedLock locks,
+    IOptions<ExecutionOptions> options,
+    TimeProvider clock,
+    ILogger<ExecutionService> logger)
+{
+    private const string HistoryList = "e1";
+    private readonly ExecutionOptions _options = options.Value;
+
+    public Task<Result<Execution>> GetAsync(string? executionId, CancellationToken cancellationToken = default) =>
+        UseCaseGuard.RunAsync(async () =>
+        {
+            if (!Guid.TryParse(executionId, out var id))
+            {
+                return Failure.Invalid<Execution>("execution_id", $"execution_id '{executionId}' is not a UUID.");
+            }
+
+            var execution = await executions.ReadAsync(id, cancellationToken);
+            return execution is null ? Failure.NotFound<Execution>($"execution {id} does not exist.") : Result.Success(execution);
+        });
+
+    /// <summary>
+    /// Cancels in the engine first, then records CANCELED and frees the workflow's lock. If the engine cannot be
+    /// reached nothing changes (<c>UNAVAILABLE</c>): a run recorded as canceled must not keep running.
+    /// </summary>
+    public Task<Result<Execution>> CancelAsync(string? executionId, string? reason, CancellationToken cancellationToken = default) =>
+        UseCaseGuard.RunAsync(async () =>
+        {
+            if (!Guid.TryParse(executionId, out var id))
+            {
+                return Failure.Invalid<Execution>("execution_id", $"execution_id '{executionId}' is not a UUID.");
+            }
+
+            var execution = await executions.FindAsync(id, cancellationToken);
+            if (execution is null)
+            {
+                return Failure.NotFound<Execution>($"execution {id} does not exist.");
+            }
+
+            if (execution.Status.IsTerminal())
+            {
+                return Failure.FailedPrecondition<Execution>($"execution {id} already ended {execution.Status.ToString().ToUpperInvariant()}.");
+            }
+
+            var why = string.IsNullOrWhiteSpace(reason) ? "canceled by request" : reason.Trim();
+            if (execution.EngineExecutionId is { } engineId)
+            {
+                try
+                {
+                    await engine.CancelAsync(engineId, why, cancellationToken);
+                }
+                catch (EngineUnavailableException ex)
+                {
+                    return Failure.Unavailable<Execution>($"the engine could not be reached to cancel the run; nothing changed: {ex.Message}");
+                }
+                catch (EngineRejectedException)
+                {
+                    // The engine no longer knows the run; recording it canceled is still the truth for us.
+                }
+            }
+
+            execution.Cancel(why, clock.GetUtcNow());
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+            await ReleaseLockAsync(execution);
+            ExecutionLog.Finished(logger, execution);
+            return Result.Success(execution);
+        });
+
+    public Task<Result<ExecutionHistoryView>> HistoryAsync(ExecutionHistoryRequest request, CancellationToken cancellationToken = default) =>
+        UseCaseGuard.RunAsync(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            Guid? workflowId = null;
+            if (!string.IsNullOrWhiteSpace(request.WorkflowId))
+            {
+                if (!Guid.TryParse(request.WorkflowId, out var parsed))
+                {
+                    return Failure.Invalid<ExecutionHistoryView>("workflow_id", $"workflow_id '{request.WorkflowId}' is not a UUID.");
+                }
+
+                workflowId = parsed;
+            }
+
+            var invalid = ValidateFilters(request);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+
+            ExecutionCursor? before = null;
+            if (!string.IsNullOrEmpty(request.PageToken))
+            {
+                if (!PageToken.TryDecode(HistoryList, request.PageToken, out var createdAt, out var id))
+                {
+                    return Failure.Invalid<ExecutionHistoryView>("page_token", "page_token is not one this service issued; pass the next_page_token of a previous page.");
+                }
+
+                before = new ExecutionCursor(createdAt, id);
+            }
+
+            var pageSize = request.PageSize == 0 ? _options.DefaultPageSize : Math.Min(request.PageSize, _options.MaxPageSize);
+            var page = await executions.ListHistoryAsync(new ExecutionHistoryQuery(
+                workflowId,
+                string.IsNullOrWhiteSpace(request.UserId) ? null : request.UserId.Trim(),
+                request.Statuses,
+                request.Modes,
+                request.From,
+                request.To,
+                pageSize,
+                before), cancellationToken);
+
+            var next = page.HasMore && page.Items.Count > 0
+                ? PageToken.Encode(HistoryList, page.Items[^1].CreatedAt, page.Items[^1].Id)
+                : null;
+            return Result.Success(new ExecutionHistoryView(page.Items, next));
+        });
+
+    private static Result<ExecutionHistoryView>? ValidateFilters(ExecutionHistoryRequest request)
+    {
+        if (request.PageSize < 0)
+        {
+            return Failure.Invalid<ExecutionHistoryView>("page_size", "page_size must not be negative (0 means the default).");
+        }
+
+        if (request.Statuses.Any(s => !Enum.IsDefined(s)))
+        {
+            return Failure.Invalid<ExecutionHistoryView>("statuses", "statuses holds a value that is not an ExecutionStatus.");
+        }
+
+        if (request.Modes.Any(m => !Enum.IsDefined(m)))
+        {
+            return Failure.Invalid<ExecutionHistoryView>("modes", "modes holds a value that is not an ExecutionMode.");
+        }
+
+        return request.From is { } from && request.To is { } to && from >= to
+            ? Failure.Invalid<ExecutionHistoryView>("to", "to must be later than from.")
+            : null;
+    }
+
+    private async Task ReleaseLockAsync(Execution execution)
+    {
+        if (execution.LockToken is not { } token)
+        {
+            return;
+        }
+
+        var workflowId = execution.WorkflowId.ToString();
+        try
+        {
+            await locks.ReleaseLockAsync(locks.RestoreHandle(workflowId, token), CancellationToken.None);
+        }
+        catch (LockUnavailableException ex)
+        {
+            ExecutionLog.LockStoreUnavailable(logger, workflowId, ex.Message);
+        }
+    }
+}

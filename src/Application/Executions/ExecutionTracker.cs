@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Ports;
+
+namespace WorkflowRuntime.Application.Executions;
+
+/// <summary>
+/// Follows every execution this instance started or adopted until it ends: polls the engine with backoff, writes
+/// the heartbeat and renews the workflow lock, cancels at the deadline (→ TIMEOUT), records the outcome and releases
+/// the lock. One lightweight async loop per run; nothing blocks a thread between polls.
+/// </summary>
+public sealed class ExecutionTracker : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<Guid, TrackedRun> _runs = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly IServiceScopeFactory _scopes;
+    private readonly IWorkflowEngine _engine;
+    private readonly IDistributedLock _locks;
+    private readonly ExecutionOptions _options;
+    private readonly RuntimeIdentity _identity;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<ExecutionTracker> _logger;
+    private volatile bool _accepting = true;
+
+    public ExecutionTracker(IServiceScopeFactory scopes, IWorkflowEngine engine, IDistributedLock locks,
+        IOptions<ExecutionOptions> options, RuntimeIdentity identity, TimeProvider clock, ILogger<ExecutionTracker> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _scopes = scopes;
+        _engine = engine;
+        _locks = locks;
+        _options = options.Value;
+        _identity = identity;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    /// <summary>False once shutdown began: new triggers go to another replica.</summary>
+    public bool IsAccepting => _accepting;
+
+    public int RunningCount => _runs.Count;
+
+    public bool IsTracking(Guid executionId) => _runs.ContainsKey(executionId);
+
+    /// <summary>Starts following a run that has an engine execution id. A run already followed is ignored.</summary>
+    public void Track(Execution execution, LockHandle? lockHandle)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        var run = new TrackedRun(execution.Id, execution.WorkflowId, lockHandle, _clock.GetUtcNow());
+        if (_runs.TryAdd(execution.Id, run))
+        {
+            run.Loop = Task.Run(() => FollowAsync(run, _stopping.Token));
+        }
+    }
+
+    /// <summary>Waits until a run followed here ends, or the timeout passes. False if it is not followed here or still runs.</summary>
+    public async Task<bool> WaitForEndAsync(Guid executionId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!_runs.TryGetValue(executionId, out var run))
+        {
+            return false;
+        }
+
+        try
+        {
+            await run.Ended.Task.WaitAsync(timeout, _clock, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Shutdown: stop taking triggers, keep following the running executions for up to <paramref name="timeout"/>,
+    /// then stop following the rest (their locks are released; the sweeper of a live instance takes them over).
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        _accepting = false;
+        var loops = _runs.Values.Select(r => r.Loop).OfType<Task>().ToArray();
+        try
+        {
+            await Task.WhenAll(loops).WaitAsync(timeout, _clock);
+        }
+        catch (TimeoutException)
+        {
+            ExecutionLog.Drained(_logger, _runs.Count);
+        }
+
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_runs.Values.Select(r => r.Loop).OfType<Task>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task FollowAsync(TrackedRun run, CancellationToken stopping)
+    {
+        var delay = TimeSpan.FromMilliseconds(_options.PollInitialMs);
+        var maxDelay = TimeSpan.FromMilliseconds(_options.PollMaxMs);
+        try
+        {
+            while (!await PollOnceAsync(run, stopping))
+            {
+                await Task.Delay(delay, _clock, stopping);
+                delay = delay * 2 > maxDelay ? maxDelay : delay * 2;
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutdown after the drain: the run stays RUNNING for the sweeper of a live instance.
+        }
+        finally
+        {
+            await ReleaseLockAsync(run.Lock);
+            _runs.TryRemove(run.ExecutionId, out _);
+            run.Ended.TrySetResult();
+        }
+    }
+
+    /// <summary>One look at the run; true when it has ended (here or elsewhere) and following it is over.</summary>
+    private async Task<bool> PollOnceAsync(TrackedRun run, CancellationToken stopping)
+    {
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            var executions = scope.ServiceProvider.GetRequiredService<IExecutionRepository>();
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
+            var execution = await executions.FindAsync(run.ExecutionId, stopping);
+            if (execution is null || execution.Status.IsTerminal() || execution.EngineExecutionId is null)
+            {
+                return true;
+            }
+
+            var now = _clock.GetUtcNow();
+            if (execution.IsPastDeadline(now))
+            {
+                await CancelInEngineAsync(execution, "deadline exceeded");
+                execution.TimeOut(now);
+                return await FinishAsync(execution, unitOfWork, stopping);
+            }
+
+            var state = await ReadEngineStateAsync(execution, stopping);
+            if (state is not null && ApplyTerminalState(execution, state, now))
+            {
+                return await FinishAsync(execution, unitOfWork, stopping);
+            }
+
+            if (now - run.LastHeartbeat >= _options.HeartbeatInterval)
+            {
+                execution.Heartbeat(_identity.InstanceId, now);
+                await unitOfWork.SaveChangesAsync(stopping);
+                run.LastHeartbeat = now;
+                await ExtendLockAsync(run.Lock, stopping);
+            }
+
+            return false;
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Someone else (a cancel, a sweeper) changed the run; the next look reads what they wrote.
+            return false;
+        }
+        catch (PersistenceUnavailableException ex)
+        {
+            ExecutionLog.TrackingFailed(_logger, run.ExecutionId, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task<EngineExecutionState?> ReadEngineStateAsync(Execution execution, CancellationToken stopping)
+    {
+        try
+        {
+            return await _engine.GetStatusAsync(execution.EngineExecutionId!, stopping);
+        }
+        catch (EngineUnavailableException ex)
+        {
+            ExecutionLog.EngineUnavailable(_logger, execution.Id, execution.WorkflowId, ex.Message);
+            return null;
+        }
+        catch (EngineRejectedException ex)
+        {
+            // The engine no longer knows the run: nothing will ever finish it.
+            return new EngineExecutionState(EngineStatus.Error, null, $"engine lost the run: {ex.Message}");
+        }
+    }
+
+    private static bool ApplyTerminalState(Execution execution, EngineExecutionState state, DateTimeOffset now)
+    {
+        switch (state.Status)
+        {
+            case EngineStatus.Success:
+                execution.Succeed(state.ResultData, now);
+                return true;
+            case EngineStatus.Error:
+                execution.Fail(string.IsNullOrWhiteSpace(state.ErrorMessage) ? "the engine reported ERROR" : state.ErrorMessage, now);
+                return true;
+            case EngineStatus.Canceled:
+                execution.Cancel(state.ErrorMessage ?? "canceled in the engine", now);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private async Task<bool> FinishAsync(Execution execution, IUnitOfWork unitOfWork, CancellationToken stopping)
+    {
+        await unitOfWork.SaveChangesAsync(stopping);
+        ExecutionLog.Finished(_logger, execution);
+        return true;
+    }
+
+    private async Task CancelInEngineAsync(Execution execution, string reason)
+    {
+        try
+        {
+            await _engine.CancelAsync(execution.EngineExecutionId!, reason);
+        }
+        catch (Exception ex) when (ex is EngineUnavailableException or EngineRejectedException)
+        {
+            ExecutionLog.EngineUnavailable(_logger, execution.Id, execution.WorkflowId, ex.Message);
+        }
+    }
+
+    private async Task ExtendLockAsync(LockHandle? handle, CancellationToken stopping)
+    {
+        if (handle is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _locks.ExtendLockAsync(handle, _options.LockTtl, stopping);
+        }
+        catch (LockUnavailableException ex)
+        {
+            ExecutionLog.LockStoreUnavailable(_logger, handle.WorkflowId, ex.Message);
+        }
+    }
+
+    private async Task ReleaseLockAsync(LockHandle? handle)
+    {
+        if (handle is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _locks.ReleaseLockAsync(handle, CancellationToken.None);
+        }
+        catch (LockUnavailableException ex)
+        {
+            // The lease runs out on its own; the database fence never depended on it.
+            ExecutionLog.LockStoreUnavailable(_logger, handle.WorkflowId, ex.Message);
+        }
+    }
+
+    private sealed class TrackedRun(Guid executionId, Guid workflowId, LockHandle? lockHandle, DateTimeOffset startedAt)
+    {
+        public Guid ExecutionId { get; } = executionId;
+
+        public Guid WorkflowId { get; } = workflowId;
+
+        public LockHandle? Lock { get; } = lockHandle;
+
+        public DateTimeOffset LastHeartbeat { get; set; } = startedAt;
+
+        public Task? Loop { get; set; }
+
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

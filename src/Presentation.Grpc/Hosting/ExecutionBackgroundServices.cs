@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Executions;
+
+namespace WorkflowRuntime.Presentation.Grpc.Hosting;
+
+/// <summary>Runs the sweeper on a timer, so no execution stays RUNNING forever after its instance died.</summary>
+internal sealed partial class ExecutionSweeperService(ExecutionSweeper sweeper, IOptions<ExecutionOptions> options,
+    TimeProvider clock, ILogger<ExecutionSweeperService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await sweeper.SweepAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                SweepFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2101, EventName = "sweep_failed", Level = LogLevel.Warning, Message = "Execution sweep failed; retrying next interval")]
+    private static partial void SweepFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>
+/// Graceful shutdown of executions. Stopped after Kestrel (hosted services stop in reverse order), so by then no
+/// new request arrives: keeps following running executions up to the drain time, then releases their locks.
+/// </summary>
+internal sealed class ExecutionDrainService(ExecutionTracker tracker, IOptions<ExecutionOptions> options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        tracker.DrainAsync(TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds));
+}
