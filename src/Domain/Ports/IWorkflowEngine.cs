@@ -42,7 +42,10 @@ public sealed class EngineUnavailableException : Exception
     }
 }
 
-/// <summary>The engine answered but refused the call (unknown run, invalid request).</summary>
+/// <summary>
+/// The engine answered but refused the call (an invalid argument, an unknown execution id, …): retrying the same call
+/// will not help, unlike <see cref="EngineUnavailableException"/>.
+/// </summary>
 public sealed class EngineRejectedException : Exception
 {
     public EngineRejectedException(string message, Exception? innerException = null) : base(message, innerException)
