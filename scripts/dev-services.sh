@@ -52,6 +52,21 @@ start_postgres() {
   pg_isready -h 127.0.0.1 -p 5432 -q || { log "PostgreSQL did not become ready"; exit 1; }
 }
 
+# The integration tests run several hosts (and host processes) at once, each with its own connection pool.
+ensure_connection_slots() {
+  local wanted=300 current
+  current="$(as_root runuser -u postgres -- psql -qtA -c "SHOW max_connections")"
+  if [ "$current" -lt "$wanted" ]; then
+    log "raising max_connections from $current to $wanted (restart)"
+    as_root runuser -u postgres -- psql -qc "ALTER SYSTEM SET max_connections = $wanted"
+    as_root pg_ctlcluster "$(ls /usr/lib/postgresql | sort -V | tail -n 1)" main restart
+    for _ in $(seq 1 30); do
+      pg_isready -h 127.0.0.1 -p 5432 -q && break
+      sleep 1
+    done
+  fi
+}
+
 provision_postgres() {
   local psql=(as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtA)
   if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$PG_ROLE'")" != "1" ]; then
@@ -84,6 +99,7 @@ start_redis() {
 
 install_missing_packages
 start_postgres
+ensure_connection_slots
 provision_postgres
 start_redis
 log "ready: PostgreSQL 127.0.0.1:5432 (role $PG_ROLE), Redis 127.0.0.1:$REDIS_PORT"

@@ -1,5 +1,5 @@
 using WorkflowRuntime.Application.Abstractions;
-using Cursor = WorkflowRuntime.Application.Common.PageToken;
+using Cursor = WorkflowRuntime.Application.Common.KeysetToken;
 
 namespace WorkflowRuntime.Application.Deployments;
 

@@ -104,7 +104,7 @@ public sealed class ExecutionService(
             ExecutionCursor? before = null;
             if (!string.IsNullOrEmpty(request.PageToken))
             {
-                if (!PageToken.TryDecode(HistoryList, request.PageToken, out var createdAt, out var id))
+                if (!KeysetToken.TryDecode(HistoryList, request.PageToken, out var createdAt, out var id))
                 {
                     return Failure.Invalid<ExecutionHistoryView>("page_token", "page_token is not one this service issued; pass the next_page_token of a previous page.");
                 }
@@ -124,7 +124,7 @@ public sealed class ExecutionService(
                 before), cancellationToken);
 
             var next = page.HasMore && page.Items.Count > 0
-                ? PageToken.Encode(HistoryList, page.Items[^1].CreatedAt, page.Items[^1].Id)
+                ? KeysetToken.Encode(HistoryList, page.Items[^1].CreatedAt, page.Items[^1].Id)
                 : null;
             return Result.Success(new ExecutionHistoryView(page.Items, next));
         });

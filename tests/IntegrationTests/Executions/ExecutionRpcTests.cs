@@ -258,9 +258,9 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
         return await Task.WhenAll(calls);
     }
 
-    private async Task AssertExactlyOneRanAsync(string workflowId, IReadOnlyCollection<TriggerWorkflowResponse> responses, int total)
+    private async Task AssertExactlyOneRanAsync(string workflowId, TriggerWorkflowResponse[] responses, int total)
     {
-        Assert.Equal(total, responses.Count);
+        Assert.Equal(total, responses.Length);
         var ran = Assert.Single(responses, r => r.Execution.Status != ExecutionStatus.Skipped);
         Assert.Equal(total - 1, responses.Count(r => r.Execution.Status == ExecutionStatus.Skipped
             && r.Execution.SkipReason.Contains("another execution", StringComparison.Ordinal)));

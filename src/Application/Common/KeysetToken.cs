@@ -8,7 +8,7 @@ namespace WorkflowRuntime.Application.Common;
 /// Opaque keyset cursors: the (creation time, id) of the last item of a page, tagged with the list they belong to
 /// so a deployments token is refused by the execution history and vice versa.
 /// </summary>
-internal static class PageToken
+internal static class KeysetToken
 {
     public static string Encode(string list, DateTimeOffset createdAt, Guid id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
