@@ -278,8 +278,8 @@ public sealed class DeploymentRpcTests(SharedHostFixture fixture) : IAsyncLifeti
         var deployed = (await _client.DeployWorkflowAsync(Deploy("user-1", Manual()))).Deployment;
         var executionId = Guid.NewGuid();
         await PostgresDatabase.ExecuteAsync($"""
-            INSERT INTO workflow_executions (id, workflow_id, status, mode, is_exclusive, trigger_data, created_at, finished_at, error_message)
-            VALUES ('{executionId}', '{deployed.WorkflowId}', 'ERROR', 'MANUAL', false, '{"{}"}', now(), now(), 'engine said no')
+            INSERT INTO workflow_executions (id, workflow_id, status, mode, is_exclusive, trigger_data, created_at, finished_at, error_message, revision)
+            VALUES ('{executionId}', '{deployed.WorkflowId}', 'ERROR', 'MANUAL', false, '{"{}"}', now(), now(), 'engine said no', 0)
             """);
 
         var status = await _client.GetDeploymentStatusAsync(new GetDeploymentStatusRequest { WorkflowId = deployed.WorkflowId });
