@@ -7,7 +7,8 @@ public sealed class DeploymentOptions
 {
     public const string SectionName = "WorkflowRuntime:Deployments";
 
-    [Range(1024, 64 * 1024 * 1024, ErrorMessage = "WorkflowRuntime:Deployments:MaxDefinitionBytes must be between 1024 and 67108864.")]
+    // The gRPC server takes messages up to 16 MiB; a larger limit here could never be reached.
+    [Range(1024, 8 * 1024 * 1024, ErrorMessage = "WorkflowRuntime:Deployments:MaxDefinitionBytes must be between 1024 and 8388608.")]
     public int MaxDefinitionBytes { get; set; } = 1024 * 1024;
 
     [Range(1, 1000, ErrorMessage = "WorkflowRuntime:Deployments:DefaultPageSize must be between 1 and 1000.")]

@@ -57,6 +57,11 @@ public sealed class DeploymentService(
                 return Failure.FailedPrecondition<DeploymentView>(
                     $"workflow {id.Value} is already {deployment.Status.ToString().ToUpperInvariant()}; use UpdateDeployment to change it.");
             }
+            else if (!string.IsNullOrWhiteSpace(command.UserId) && command.UserId.Trim() != deployment.UserId)
+            {
+                return Failure.FailedPrecondition<DeploymentView>(
+                    $"workflow {id.Value} is a draft of another user; only its owner may deploy it.");
+            }
             else
             {
                 if (!string.IsNullOrWhiteSpace(command.Name))
@@ -95,6 +100,11 @@ public sealed class DeploymentService(
             }
 
             var deployment = found.Value;
+            if (deployment.Status == DeploymentStatus.Archived)
+            {
+                return Failure.FailedPrecondition<DeploymentView>($"workflow {deployment.Id} is ARCHIVED; an archived deployment cannot change.");
+            }
+
             if (command.ExpectedVersion < 0)
             {
                 return Failure.Invalid<DeploymentView>("expected_version", "expected_version must be 0 (no check) or a positive version.");
@@ -225,7 +235,7 @@ public sealed class DeploymentService(
             var trigger = await deployments.FindActiveWebhookAsync(normalized, cancellationToken);
             if (trigger?.Spec is not WebhookTriggerSpec webhook)
             {
-                return Failure.NotFound<WebhookResolution>($"no active deployment has the webhook path '{normalized}'.");
+                return Failure.NotFound<WebhookResolution>($"no deployment holds the webhook path '{normalized}'.");
             }
 
             if (!webhook.Accepts(method))

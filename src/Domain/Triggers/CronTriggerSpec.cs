@@ -158,6 +158,12 @@ public sealed record CronTriggerSpec : TriggerSpec
 
     private static TimeZoneInfo FindZone(string zoneId)
     {
+        // .NET also resolves Windows ids ("W. Europe Standard Time"); the contract promises IANA ids only.
+        if (!TimeZoneInfo.TryConvertIanaIdToWindowsId(zoneId, out _) && TimeZoneInfo.TryConvertWindowsIdToIanaId(zoneId, out var ianaId))
+        {
+            throw new DomainValidationException("timezone", $"timezone '{zoneId}' is a Windows id; use the IANA id '{ianaId}'.");
+        }
+
         try
         {
             return TimeZoneInfo.FindSystemTimeZoneById(zoneId);

@@ -50,7 +50,7 @@ internal sealed class WorkflowRuntimeGrpcService(
         (await deployments.ListAsync(request.ToQuery(), context.CancellationToken))
         .ToResponse(view => new ListDeploymentsResponse
         {
-            Deployments = { view.Deployments.Select(mapper.Map<Deployment>) },
+            Deployments = { view.Deployments.Select(WithoutDefinition) },
             NextPageToken = view.NextPageToken ?? string.Empty,
             TotalCount = view.TotalCount,
         });
@@ -86,4 +86,12 @@ internal sealed class WorkflowRuntimeGrpcService(
             Executions = { view.Executions.Select(mapper.Map<Execution>) },
             NextPageToken = view.NextPageToken ?? string.Empty,
         });
+
+    // A page of full definitions could reach hundreds of MiB; GetDeploymentStatus returns one definition.
+    private Deployment WithoutDefinition(DeploymentView view)
+    {
+        var deployment = mapper.Map<Deployment>(view);
+        deployment.WorkflowDefinition = string.Empty;
+        return deployment;
+    }
 }

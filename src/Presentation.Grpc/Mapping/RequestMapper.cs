@@ -75,6 +75,12 @@ internal static class RequestMapper
     };
 
     private static ConfigInput ToInput(Wire.DeploymentConfig config) => new(
-        config.OverlapPolicy == Wire.OverlapPolicy.AllowAll ? OverlapPolicy.AllowAll : OverlapPolicy.Skip,
+        config.OverlapPolicy switch
+        {
+            Wire.OverlapPolicy.Unspecified or Wire.OverlapPolicy.Skip => OverlapPolicy.Skip,
+            Wire.OverlapPolicy.AllowAll => OverlapPolicy.AllowAll,
+            // Out of range: passed through so the domain rejects it with the field named.
+            _ => (OverlapPolicy)(int)config.OverlapPolicy,
+        },
         config.ExecutionTimeoutSeconds);
 }
