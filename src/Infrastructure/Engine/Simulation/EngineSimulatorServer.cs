@@ -41,6 +41,7 @@ public static class EngineSimulatorServer
 public sealed class RunningEngineSimulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     internal RunningEngineSimulator(WebApplication app, string address)
     {
@@ -51,8 +52,14 @@ public sealed class RunningEngineSimulator : IAsyncDisposable
     /// <summary>Where it listens, e.g. <c>http://127.0.0.1:50051</c>: the value for <see cref="EngineOptions.Address"/>.</summary>
     public string Address { get; }
 
+    /// <summary>Stops serving and frees the port; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
