@@ -99,6 +99,39 @@ public sealed class ExecutionCoordinator(
             return Result.Success(await StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken));
         });
 
+    /// <summary>
+    /// Records cron occurrences that were missed (later than the catch-up window). Idempotent: an occurrence already
+    /// recorded or run is left as it is, so every node of a cluster may report the same miss.
+    /// </summary>
+    public async Task<int> RecordMissedAsync(Guid workflowId, Guid triggerId, IReadOnlyCollection<DateTimeOffset> occurrences,
+        string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(occurrences);
+        var recorded = 0;
+        foreach (var occurrence in occurrences)
+        {
+            if (await executions.FindByOccurrenceAsync(workflowId, occurrence, cancellationToken) is not null)
+            {
+                continue;
+            }
+
+            var missed = Execution.Missed(workflowId, triggerId, occurrence, reason, clock.GetUtcNow());
+            executions.Add(missed);
+            try
+            {
+                await unitOfWork.SaveChangesAsync(cancellationToken);
+                ExecutionLog.Skipped(logger, missed.Id, workflowId, reason);
+                recorded++;
+            }
+            catch (UniqueConstraintViolationException)
+            {
+                // Another node recorded (or ran) the occurrence first.
+            }
+        }
+
+        return recorded;
+    }
+
     private async Task<TriggerOutcome> StartAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request,
         IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
@@ -200,7 +233,22 @@ public sealed class ExecutionCoordinator(
     {
         var skipped = Execution.Skipped(deployment.Id, mode, request, reason, clock.GetUtcNow());
         executions.Add(skipped);
-        await unitOfWork.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+        }
+        catch (UniqueConstraintViolationException ex) when (ex.ConstraintName == UniqueConstraints.ExecutionOccurrence)
+        {
+            // Another node's fire of the same occurrence got there first: that record is the answer.
+            var winner = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
+            if (winner is null)
+            {
+                throw;
+            }
+
+            return new TriggerOutcome(winner, Deduplicated: true);
+        }
+
         ExecutionLog.Skipped(logger, skipped.Id, deployment.Id, reason);
         return new TriggerOutcome(skipped, Deduplicated: false);
     }

@@ -118,7 +118,9 @@ public sealed class Execution
             Mode = mode,
             TriggerId = request.TriggerId,
             TriggeredBy = request.TriggeredBy,
-            // The idempotency key and occurrence stay with the run that holds them, so a repeat finds that run.
+            // The idempotency key stays with the run that holds it, so a retry with the key may still run later;
+            // a skipped cron occurrence is settled, so a repeated fire of it finds this record.
+            ScheduledFor = request.ScheduledFor,
             TriggerData = request.TriggerData,
             SkipReason = reason,
             CreatedAt = now,
@@ -134,6 +136,28 @@ public sealed class Execution
         EnsureNotTerminal("attach a lock");
         LockToken = lockToken;
         Revision++;
+    }
+
+    /// <summary>
+    /// A cron occurrence the scheduler could not fire within its catch-up window: recorded (never run) against the
+    /// occurrence, so the miss is visible in history and a late fire of the same occurrence is deduplicated.
+    /// </summary>
+    public static Execution Missed(Guid workflowId, Guid triggerId, DateTimeOffset occurrence, string reason, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return new Execution
+        {
+            Id = Guid.NewGuid(),
+            WorkflowId = workflowId,
+            Status = ExecutionStatus.Skipped,
+            Mode = ExecutionMode.Scheduled,
+            TriggerId = triggerId,
+            TriggeredBy = "scheduler",
+            ScheduledFor = occurrence,
+            SkipReason = reason,
+            CreatedAt = now,
+            FinishedAt = now,
+        };
     }
 
     public void MarkRunning(string engineExecutionId, DateTimeOffset now)

@@ -5,7 +5,10 @@ namespace WorkflowRuntime.Domain.Ports;
 /// <summary>Keeps the scheduler's cron triggers in line with a deployment's lifecycle.</summary>
 public interface ICronScheduler
 {
-    /// <summary>Schedules (or reschedules) every active cron trigger of a deployed workflow and removes stale ones.</summary>
+    /// <summary>
+    /// Makes the scheduler hold exactly the active cron triggers of the deployment. Idempotent: a trigger that is
+    /// already scheduled unchanged keeps its next fire time (a restart neither resets nor duplicates triggers).
+    /// </summary>
     Task ScheduleAsync(Deployment deployment, CancellationToken cancellationToken = default);
 
     /// <summary>Stops fires without forgetting the triggers.</summary>
@@ -16,6 +19,9 @@ public interface ICronScheduler
 
     /// <summary>Removes every trigger of the workflow.</summary>
     Task UnscheduleAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every workflow the scheduler holds triggers for (the reconciler compares them with the deployments).</summary>
+    Task<IReadOnlyCollection<Guid>> ListScheduledWorkflowsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The next fire (occurrence plus jitter) of a trigger, when the scheduler knows one.</summary>
     Task<DateTimeOffset?> GetNextFireTimeAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken = default);

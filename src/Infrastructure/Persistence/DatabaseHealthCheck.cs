@@ -29,9 +29,9 @@ internal sealed class DatabaseHealthCheck(IServiceScopeFactory scopes, IOptions<
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var reason = ex is OperationCanceledException or TimeoutException
+            var reason = ex is OperationCanceledException or TimeoutException && watch.Elapsed >= timeout
                 ? $"no answer within {timeout.TotalMilliseconds:0} ms"
-                : ex.GetBaseException().Message;
+                : $"{ex.GetBaseException().GetType().Name}: {ex.GetBaseException().Message}";
             return new DependencyHealth(Name, false, watch.Elapsed.TotalMilliseconds, $"unreachable: {reason}");
         }
     }

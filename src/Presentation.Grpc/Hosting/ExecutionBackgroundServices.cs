@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Application.Scheduling;
+using WorkflowRuntime.Infrastructure.Scheduling;
 
 namespace WorkflowRuntime.Presentation.Grpc.Hosting;
 
@@ -37,4 +39,31 @@ internal sealed class ExecutionDrainService(ExecutionTracker tracker, IOptions<E
 
     public Task StopAsync(CancellationToken cancellationToken) =>
         tracker.DrainAsync(TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds));
+}
+
+/// <summary>Runs the schedule reconciler once at start and then every <c>ReconcileIntervalSeconds</c>.</summary>
+internal sealed partial class CronReconcilerService(IServiceScopeFactory scopes, IOptions<SchedulingOptions> options,
+    TimeProvider clock, ILogger<CronReconcilerService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds), clock);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<CronScheduleReconciler>()
+                    .ReconcileAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                ReconcileFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 3021, EventName = "schedule_reconcile_failed", Level = LogLevel.Warning, Message = "Schedule reconciliation failed; retrying next interval")]
+    private static partial void ReconcileFailed(ILogger logger, Exception exception);
 }

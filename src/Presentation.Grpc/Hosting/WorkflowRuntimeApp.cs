@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Infrastructure.Engine;
 using WorkflowRuntime.Infrastructure.Persistence;
 using WorkflowRuntime.Infrastructure.Redis;
@@ -121,7 +122,7 @@ public static class WorkflowRuntimeApp
         services.AddPersistence(configuration);
         services.AddDistributedLock(configuration);
         services.AddWorkflowEngine(configuration);
-        services.AddCronScheduling();
+        services.AddCronScheduling(configuration);
 
         // Use cases: every public *Service and *Coordinator of the application layer, one instance per call.
         services.Scan(scan => scan.FromAssemblyOf<DeploymentService>()
@@ -135,6 +136,8 @@ public static class WorkflowRuntimeApp
         services.AddSingleton<ExecutionSweeper>();
         services.AddHostedService<ExecutionSweeperService>();
         services.AddHostedService<ExecutionDrainService>();
+        services.AddScoped<CronScheduleReconciler>();
+        services.AddHostedService<CronReconcilerService>();
         var drain = configuration.GetValue(ExecutionOptions.SectionName + ":" + nameof(ExecutionOptions.DrainTimeoutSeconds),
             new ExecutionOptions().DrainTimeoutSeconds);
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(drain + 10));

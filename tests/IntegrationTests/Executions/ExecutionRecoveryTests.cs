@@ -29,7 +29,7 @@ public sealed class ExecutionRecoveryTests(SharedHostFixture fixture) : IAsyncLi
     {
         var grpcPort = FreePort.Next();
         await using var doomed = HostProcess.Start(InstanceSettings(grpcPort));
-        Assert.NotNull(await doomed.WaitForEventAsync("service_started", StartupBound));
+        await doomed.AssertStartedAsync(StartupBound);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         var client = new WorkflowRuntimeService.WorkflowRuntimeServiceClient(channel);
         var workflowId = (await client.DeployWorkflowAsync(Deploy("user-1", Manual()))).Deployment.WorkflowId;
@@ -76,7 +76,7 @@ public sealed class ExecutionRecoveryTests(SharedHostFixture fixture) : IAsyncLi
     {
         var grpcPort = FreePort.Next();
         await using var instance = HostProcess.Start(InstanceSettings(grpcPort));
-        Assert.NotNull(await instance.WaitForEventAsync("service_started", StartupBound));
+        await instance.AssertStartedAsync(StartupBound);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         var client = new WorkflowRuntimeService.WorkflowRuntimeServiceClient(channel);
         var workflowId = (await client.DeployWorkflowAsync(Deploy("user-1", Manual()))).Deployment.WorkflowId;

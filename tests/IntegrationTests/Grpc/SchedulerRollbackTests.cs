@@ -63,6 +63,9 @@ public sealed class SchedulerRollbackTests : IAsyncLifetime
 
         public Task UnscheduleAsync(Guid workflowId, CancellationToken cancellationToken = default) => Act();
 
+        public Task<IReadOnlyCollection<Guid>> ListScheduledWorkflowsAsync(CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyCollection<Guid>>([]);
+
         public Task<DateTimeOffset?> GetNextFireTimeAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken = default) =>
             Task.FromResult<DateTimeOffset?>(null);
 

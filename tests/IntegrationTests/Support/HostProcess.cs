@@ -100,6 +100,14 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>Every stdout line parsed as JSON; a line that is not JSON fails the parse (and the test).</summary>
     public IEnumerable<JsonElement> Events() => _stdout.ToArray().Select(line => JsonDocument.Parse(line).RootElement.Clone());
 
+    /// <summary>Waits for <c>service_started</c>; fails the test with the process's own output if it never comes.</summary>
+    public async Task AssertStartedAsync(TimeSpan timeout)
+    {
+        var started = await WaitForEventAsync("service_started", timeout);
+        Assert.True(started is not null,
+            $"the host did not start within {timeout}:\n{string.Join('\n', _stdout.TakeLast(20))}\n{StandardError}");
+    }
+
     /// <summary>The environment of a production-profile instance against the test servers, on fresh ports.</summary>
     public static Dictionary<string, string> Settings(string? postgres = null, string? redis = null, int? httpPort = null, int? grpcPort = null) => new()
     {
@@ -107,7 +115,10 @@ internal sealed class HostProcess : IAsyncDisposable
         ["ConnectionStrings__Redis"] = redis ?? TestSettings.RedisConnectionString,
         ["WorkflowRuntime__Server__GrpcPort"] = (grpcPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["WorkflowRuntime__Server__HttpPort"] = (httpPort ?? FreePort.Next()).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["WorkflowRuntime__Server__StartupCheckTimeoutMs"] = "5000",
+        // A cold process on a busy 2-core CI machine needs a few seconds for its first database round trip;
+        // an unreachable server still fails at once (connection refused).
+        ["WorkflowRuntime__Server__StartupCheckTimeoutMs"] = "20000",
+        ["WorkflowRuntime__Persistence__HealthCheckTimeoutMs"] = "15000",
         ["Logging__LogLevel__Default"] = "Information",
     };
 

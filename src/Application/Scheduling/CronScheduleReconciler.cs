@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Ports;
+
+namespace WorkflowRuntime.Application.Scheduling;
+
+/// <summary>
+/// Makes the scheduler agree with the deployments table: deployed workflows have their cron triggers, paused ones
+/// have them paused, everything else has none. Every step is idempotent, so it runs at start (filling an in-memory
+/// scheduler, repairing a clustered one after a failed rollback) and periodically.
+/// </summary>
+public sealed partial class CronScheduleReconciler(IDeploymentRepository deployments, ICronScheduler scheduler,
+    ILogger<CronScheduleReconciler> logger)
+{
+    public async Task<ReconcileReport> ReconcileAsync(CancellationToken cancellationToken = default)
+    {
+        var live = await deployments.ListByStatusAsync([DeploymentStatus.Deployed, DeploymentStatus.Paused], cancellationToken);
+        foreach (var deployment in live)
+        {
+            await scheduler.ScheduleAsync(deployment, cancellationToken);
+            if (deployment.Status == DeploymentStatus.Paused)
+            {
+                await scheduler.PauseAsync(deployment.Id, cancellationToken);
+            }
+        }
+
+        var liveIds = live.Select(d => d.Id).ToHashSet();
+        var removed = 0;
+        foreach (var orphan in (await scheduler.ListScheduledWorkflowsAsync(cancellationToken)).Where(id => !liveIds.Contains(id)))
+        {
+            await scheduler.UnscheduleAsync(orphan, cancellationToken);
+            removed++;
+        }
+
+        var report = new ReconcileReport(live.Count, removed);
+        Reconciled(logger, report.Deployments, report.Removed);
+        return report;
+    }
+
+    [LoggerMessage(EventId = 3020, EventName = "schedule_reconciled", Level = LogLevel.Information,
+        Message = "Scheduler reconciled with {Deployments} deployed or paused workflows; {Removed} orphaned jobs removed")]
+    private static partial void Reconciled(ILogger logger, int deployments, int removed);
+}
+
+public sealed record ReconcileReport(int Deployments, int Removed);
