@@ -1,0 +1,3 @@
+using ApiGatewayStandIn;
+
+await GatewayApp.Build(args).RunAsync();
