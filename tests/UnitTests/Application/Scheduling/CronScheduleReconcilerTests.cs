@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Scheduling;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.Domain.Triggers;
+
+namespace WorkflowRuntime.UnitTests.Application.Scheduling;
+
+public sealed class CronScheduleReconcilerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly Mock<IDeploymentRepository> _deployments = new();
+    private readonly Mock<ICronScheduler> _scheduler = new();
+
+    [Fact]
+    public async Task Deployed_workflows_are_scheduled_paused_ones_paused_and_orphans_removed()
+    {
+        var deployed = Deployed();
+        var paused = Deployed();
+        paused.Pause("maintenance", Now);
+        var orphan = Guid.NewGuid();
+        _deployments.Setup(d => d.ListByStatusAsync(It.Is<IReadOnlyCollection<DeploymentStatus>>(s =>
+                s.Contains(DeploymentStatus.Deployed) && s.Contains(DeploymentStatus.Paused) && s.Count == 2), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([deployed, paused]);
+        _scheduler.Setup(s => s.ListScheduledWorkflowsAsync(It.IsAny<CancellationToken>())).ReturnsAsync([deployed.Id, paused.Id, orphan]);
+
+        var report = await Reconciler().ReconcileAsync();
+
+        _scheduler.Verify(s => s.ScheduleAsync(deployed, It.IsAny<CancellationToken>()), Times.Once);
+        _scheduler.Verify(s => s.ScheduleAsync(paused, It.IsAny<CancellationToken>()), Times.Once);
+        _scheduler.Verify(s => s.PauseAsync(paused.Id, It.IsAny<CancellationToken>()), Times.Once);
+        _scheduler.Verify(s => s.PauseAsync(deployed.Id, It.IsAny<CancellationToken>()), Times.Never);
+        _scheduler.Verify(s => s.UnscheduleAsync(orphan, It.IsAny<CancellationToken>()), Times.Once);
+        _scheduler.Verify(s => s.UnscheduleAsync(deployed.Id, It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Equal(new ReconcileReport(2, 1), report);
+    }
+
+    [Fact]
+    public async Task An_empty_table_removes_every_scheduled_job()
+    {
+        var stale = new[] { Guid.NewGuid(), Guid.NewGuid() };
+        _deployments.Setup(d => d.ListByStatusAsync(It.IsAny<IReadOnlyCollection<DeploymentStatus>>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
+        _scheduler.Setup(s => s.ListScheduledWorkflowsAsync(It.IsAny<CancellationToken>())).ReturnsAsync(stale);
+
+        var report = await Reconciler().ReconcileAsync();
+
+        Assert.Equal(new ReconcileReport(0, 2), report);
+        foreach (var id in stale)
+        {
+            _scheduler.Verify(s => s.UnscheduleAsync(id, It.IsAny<CancellationToken>()), Times.Once);
+        }
+    }
+
+    private CronScheduleReconciler Reconciler() =>
+        new(_deployments.Object, _scheduler.Object, NullLogger<CronScheduleReconciler>.Instance);
+
+    private static Deployment Deployed()
+    {
+        var deployment = Deployment.CreateDraft(Guid.NewGuid(), "user-1", "report", null,
+            WorkflowDefinition.Parse("""{"nodes":[{"id":"a","type":"t"}]}"""), Now);
+        deployment.Deploy([CronTriggerSpec.Create("0 9 * * *")], DeploymentConfig.Default, Now);
+        return deployment;
+    }
+}
