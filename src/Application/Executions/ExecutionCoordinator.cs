@@ -231,6 +231,15 @@ public sealed class ExecutionCoordinator(
     private async Task<TriggerOutcome> SkipAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request, string reason,
         CancellationToken cancellationToken)
     {
+        // A concurrent repeat of the same key or occurrence may be the very run that holds the slot: that is a
+        // duplicate, not an overlap.
+        var earlier = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
+        if (earlier is not null)
+        {
+            ExecutionLog.Deduplicated(logger, earlier.Id, deployment.Id);
+            return new TriggerOutcome(earlier, Deduplicated: true);
+        }
+
         var skipped = Execution.Skipped(deployment.Id, mode, request, reason, clock.GetUtcNow());
         executions.Add(skipped);
         try

@@ -53,7 +53,11 @@ public sealed class ExecutionTracker : IAsyncDisposable
         var run = new TrackedRun(execution.Id, execution.WorkflowId, lockHandle, _clock.GetUtcNow());
         if (_runs.TryAdd(execution.Id, run))
         {
-            run.Loop = Task.Run(() => FollowAsync(run, _stopping.Token));
+            // The loop outlives the request that started it: it must not carry the request's logging scope.
+            using (ExecutionContext.SuppressFlow())
+            {
+                run.Loop = Task.Run(() => FollowAsync(run, _stopping.Token));
+            }
         }
     }
 

@@ -16,7 +16,8 @@ internal sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger)
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var traceId = Activity.Current?.TraceId.ToHexString() ?? context.GetHttpContext().TraceIdentifier;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["rpc_method"] = context.Method, ["trace_id"] = traceId });
+        // The formatter writes trace_id from the current activity; the scope adds only what it cannot know.
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["rpc_method"] = context.Method });
         try
         {
             return await continuation(request, context);

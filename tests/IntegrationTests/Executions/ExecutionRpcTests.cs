@@ -122,6 +122,27 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Concurrent_repeats_of_one_idempotency_key_are_deduplicated_not_skipped()
+    {
+        var workflowId = await DeployAsync(OverlapPolicy.Skip);
+        _engine.SetBehaviour(workflowId, SimulatedBehaviour.Success(TimeSpan.FromSeconds(2)));
+        using var start = new SemaphoreSlim(0, 20);
+        var calls = Enumerable.Range(0, 20).Select(async _ =>
+        {
+            await start.WaitAsync();
+            return await _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId, IdempotencyKey = "payment-7" });
+        }).ToList();
+        start.Release(20);
+
+        var responses = await Task.WhenAll(calls);
+
+        Assert.Single(responses.Select(r => r.Execution.ExecutionId).Distinct());
+        Assert.DoesNotContain(responses, r => r.Execution.Status == ExecutionStatus.Skipped);
+        Assert.Equal(19, responses.Count(r => r.Deduplicated));
+        Assert.Equal(1, _engine.ExecuteCalls(workflowId));
+    }
+
+    [Fact]
     public async Task A_run_past_its_deadline_is_canceled_in_the_engine_and_recorded_timeout()
     {
         var workflowId = await DeployAsync(OverlapPolicy.Skip, timeoutSeconds: 1);
