@@ -24,8 +24,9 @@ public static class SecretMasker
             MaskNode(node);
             return node?.ToJsonString() ?? "null";
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
+            // ArgumentException: a repeated key, which JsonDocument (trigger-data validation) accepts but the node model refuses.
             return Mask;
         }
     }

@@ -1,0 +1,233 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Moq;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.UnitTests.Support;
+
+namespace WorkflowRuntime.UnitTests.Application.Executions;
+
+/// <summary>What one <see cref="IUnitOfWork.SaveChangesAsync"/> wrote for one execution the harness knows.</summary>
+internal sealed record SavedExecution(Guid Id, ExecutionStatus Status, string? LockToken, string? OwnerInstanceId, DateTimeOffset? HeartbeatAt);
+
+/// <summary>
+/// Mocked ports around the execution use cases, plus a real <see cref="ExecutionTracker"/> that resolves the mocked
+/// repository and unit of work through a real <see cref="IServiceScopeFactory"/> and runs on a fake clock.
+/// The repository serves the executions it was given (<see cref="Store"/>) or that a use case added; every save
+/// records a snapshot of them, or throws the next exception queued with <see cref="FailNextSave"/>.
+/// </summary>
+internal sealed class ExecutionHarness : IAsyncDisposable
+{
+    public const string InstanceId = "runtime-under-test";
+    public const string OtherInstanceId = "runtime-that-died";
+    public const string LockToken = "lock-token-1";
+    public const string EngineId = "engine-run-1";
+
+    public static readonly DateTimeOffset Start = Samples.Now;
+
+    private readonly Lock _gate = new();
+    private readonly List<Execution> _known = [];
+    private readonly List<Execution> _added = [];
+    private readonly List<IReadOnlyList<SavedExecution>> _saves = [];
+    private readonly Queue<Exception> _saveFailures = new();
+    private ServiceProvider? _provider;
+    private ExecutionTracker? _tracker;
+
+    public ExecutionHarness()
+    {
+        Executions.Setup(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Guid id, CancellationToken _) => Known(id));
+        Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Guid id, CancellationToken _) => Known(id));
+        Executions.Setup(r => r.Add(It.IsAny<Execution>())).Callback((Execution e) =>
+        {
+            lock (_gate)
+            {
+                _added.Add(e);
+                _known.Add(e);
+            }
+        });
+        Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([]);
+
+        UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>())).Returns(OnSave);
+
+        Locks.Setup(l => l.AcquireLockAsync(It.IsAny<string>(), It.IsAny<TimeSpan?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string workflowId, TimeSpan? _, CancellationToken _) => Handle(workflowId));
+        Locks.Setup(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Locks.Setup(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Locks.Setup(l => l.RestoreHandle(It.IsAny<string>(), It.IsAny<string>()))
+            .Returns((string workflowId, string token) => Handle(workflowId, token));
+
+        Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineStartResult(EngineId, EngineStatus.Running, null));
+        Engine.Setup(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Running, null, null));
+    }
+
+    public Mock<IDeploymentRepository> Deployments { get; } = new();
+
+    public Mock<IExecutionRepository> Executions { get; } = new();
+
+    public Mock<IUnitOfWork> UnitOfWork { get; } = new();
+
+    public Mock<IDistributedLock> Locks { get; } = new();
+
+    public Mock<IWorkflowEngine> Engine { get; } = new();
+
+    /// <summary>Constant 1 s between polls, so every step of a tracker loop is one armed timer and one second.</summary>
+    public ExecutionOptions Settings { get; } = new() { PollInitialMs = 1000, PollMaxMs = 1000, HeartbeatIntervalSeconds = 10 };
+
+    public SteppedTimeProvider Clock { get; } = new(Start);
+
+    public RuntimeIdentity Identity { get; } = new(InstanceId);
+
+    /// <summary>Built on first use, with <see cref="Settings"/> as they are then.</summary>
+    public ExecutionTracker Tracker => _tracker ??= CreateTracker();
+
+    public IReadOnlyList<Execution> Added
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _added];
+            }
+        }
+    }
+
+    public IReadOnlyList<IReadOnlyList<SavedExecution>> Saves
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _saves];
+            }
+        }
+    }
+
+    public int SaveCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _saves.Count;
+            }
+        }
+    }
+
+    public ExecutionCoordinator Coordinator() => new(Deployments.Object, Executions.Object, UnitOfWork.Object, Locks.Object,
+        Engine.Object, Tracker, Options.Create(Settings), Identity, Clock, NullLogger<ExecutionCoordinator>.Instance);
+
+    public ExecutionService Service() => new(Executions.Object, UnitOfWork.Object, Engine.Object, Locks.Object,
+        Options.Create(Settings), Clock, NullLogger<ExecutionService>.Instance);
+
+    public ExecutionSweeper Sweeper() => new(ScopeFactory, Tracker, Locks.Object, Options.Create(Settings), Identity, Clock,
+        NullLogger<ExecutionSweeper>.Instance);
+
+    public IServiceScopeFactory ScopeFactory => Provider.GetRequiredService<IServiceScopeFactory>();
+
+    public static LockHandle Handle(string workflowId, string token = LockToken) =>
+        new(workflowId, $"workflow_runtime:locks:workflow_{workflowId}", token, Start.AddMinutes(5));
+
+    public static LockHandle Handle(Guid workflowId, string token = LockToken) => Handle(workflowId.ToString(), token);
+
+    /// <summary>A NEW run created at <paramref name="at"/> by another instance, holding the workflow lock.</summary>
+    public static Execution Pending(DateTimeOffset? at = null, string? lockToken = LockToken, TimeSpan? timeout = null)
+    {
+        var execution = Execution.Start(Guid.NewGuid(), ExecutionMode.Manual, new ExecutionRequest("{}", InstanceId: OtherInstanceId),
+            OverlapPolicy.Skip, timeout ?? TimeSpan.FromHours(1), at ?? Start);
+        if (lockToken is not null)
+        {
+            execution.AttachLock(lockToken);
+        }
+
+        return execution;
+    }
+
+    /// <summary>A RUNNING run started at <paramref name="at"/> by another instance, holding the workflow lock.</summary>
+    public static Execution Running(DateTimeOffset? at = null, string? lockToken = LockToken, TimeSpan? timeout = null)
+    {
+        var execution = Pending(at, lockToken, timeout);
+        execution.MarkRunning(EngineId, at ?? Start);
+        return execution;
+    }
+
+    /// <summary>Makes the repository serve <paramref name="execution"/>.</summary>
+    public Execution Store(Execution execution)
+    {
+        lock (_gate)
+        {
+            _known.Add(execution);
+        }
+
+        return execution;
+    }
+
+    public void FailNextSave(Exception exception)
+    {
+        lock (_gate)
+        {
+            _saveFailures.Enqueue(exception);
+        }
+    }
+
+    /// <summary>The saves that wrote <paramref name="executionId"/> in <paramref name="status"/>.</summary>
+    public IReadOnlyList<SavedExecution> SavesOf(Guid executionId, ExecutionStatus status) =>
+        [.. Saves.SelectMany(s => s).Where(s => s.Id == executionId && s.Status == status)];
+
+    /// <summary>Waits until the tracker loops have armed <paramref name="count"/> timers in all (each is parked on a poll delay).</summary>
+    public Task TimersArmedAsync(int count) =>
+        Eventually.HoldsAsync(() => Clock.TimersCreated >= count, $"{count} timers are armed on the fake clock (now {Clock.TimersCreated})");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_tracker is not null)
+        {
+            // Stop every loop still parked on the fake clock, and wait for them; bounded in real time so a hung loop fails the test.
+            await _tracker.DrainAsync(TimeSpan.Zero).WaitAsync(Eventually.Limit);
+            await _tracker.DisposeAsync();
+        }
+
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
+
+    private ServiceProvider Provider => _provider ??= new ServiceCollection()
+        .AddScoped(_ => Executions.Object)
+        .AddScoped(_ => UnitOfWork.Object)
+        .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+
+    private ExecutionTracker CreateTracker() => new(ScopeFactory, Engine.Object, Locks.Object, Options.Create(Settings), Identity,
+        Clock, NullLogger<ExecutionTracker>.Instance);
+
+    private Execution? Known(Guid id)
+    {
+        lock (_gate)
+        {
+            return _known.LastOrDefault(e => e.Id == id);
+        }
+    }
+
+    private Task OnSave()
+    {
+        lock (_gate)
+        {
+            if (_saveFailures.TryDequeue(out var failure))
+            {
+                return Task.FromException(failure);
+            }
+
+            _saves.Add([.. _known.Select(e => new SavedExecution(e.Id, e.Status, e.LockToken, e.OwnerInstanceId, e.HeartbeatAt))]);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using Moq;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Ports;
+
+namespace WorkflowRuntime.UnitTests.Application.Executions;
+
+public sealed class ExecutionSweeperTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset Now = ExecutionHarness.Start;
+    private static readonly DateTimeOffset LongAgo = Now.AddMinutes(-2);
+
+    private readonly ExecutionHarness _h = new();
+
+    public ExecutionSweeperTests()
+    {
+        _h.Settings.StaleAfterSeconds = 60;
+    }
+
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
+
+    [Fact]
+    public async Task A_stale_running_run_is_claimed_by_this_instance_saved_and_tracked()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        Stale(execution);
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Equal(ExecutionHarness.InstanceId, execution.OwnerInstanceId);
+        Assert.Equal(Now, execution.HeartbeatAt);
+        var saved = Assert.Single(Assert.Single(_h.Saves));
+        Assert.Equal(new SavedExecution(execution.Id, ExecutionStatus.Running, ExecutionHarness.LockToken, ExecutionHarness.InstanceId, Now), saved);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        _h.Executions.Verify(r => r.ListStaleAsync(Now - _h.Settings.StaleAfter, 100, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Locks.Verify(l => l.RestoreHandle(execution.WorkflowId.ToString(), ExecutionHarness.LockToken), Times.Once);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task An_adopted_run_renews_the_lock_it_inherited()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        Stale(execution);
+
+        await _h.Sweeper().SweepAsync();
+        await _h.TimersArmedAsync(1);
+        _h.Clock.Advance(_h.Settings.HeartbeatInterval);
+        await _h.TimersArmedAsync(2);
+
+        _h.Locks.Verify(l => l.ExtendLockAsync(
+            It.Is<LockHandle>(h => h.WorkflowId == execution.WorkflowId.ToString() && h.Token == ExecutionHarness.LockToken),
+            _h.Settings.LockTtl, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_stale_new_run_the_engine_never_got_is_closed_as_lost_and_its_lock_released()
+    {
+        var execution = _h.Store(ExecutionHarness.Pending(at: LongAgo));
+        Stale(execution);
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.Equal(ExecutionStatus.Error, execution.Status);
+        Assert.Equal(ExecutionSweeper.InstanceLostReason, execution.ErrorMessage);
+        Assert.Equal(Now, execution.FinishedAt);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Error));
+        _h.Locks.Verify(l => l.RestoreHandle(execution.WorkflowId.ToString(), ExecutionHarness.LockToken), Times.Once);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(
+            It.Is<LockHandle>(h => h.WorkflowId == execution.WorkflowId.ToString() && h.Token == ExecutionHarness.LockToken),
+            It.IsAny<CancellationToken>()), Times.Once);
+        Assert.False(_h.Tracker.IsTracking(execution.Id));
+        _h.Engine.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task A_lost_run_without_a_lock_is_closed_without_touching_the_lock_store()
+    {
+        var execution = _h.Store(ExecutionHarness.Pending(at: LongAgo, lockToken: null));
+        Stale(execution);
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.Equal(ExecutionStatus.Error, execution.Status);
+        _h.Locks.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task A_lost_run_is_closed_even_when_the_lock_store_is_down()
+    {
+        var execution = _h.Store(ExecutionHarness.Pending(at: LongAgo));
+        Stale(execution);
+        _h.Locks.Setup(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new LockUnavailableException("redis down"));
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.Equal(ExecutionStatus.Error, execution.Status);
+    }
+
+    [Fact]
+    public async Task A_run_that_is_no_longer_stale_when_loaded_is_left_alone()
+    {
+        // Listed as stale, but its tracker wrote a heartbeat before this sweeper loaded it.
+        var execution = _h.Store(ExecutionHarness.Running(at: Now.AddSeconds(-10)));
+        Stale(execution);
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(0, handled);
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Equal(ExecutionHarness.OtherInstanceId, execution.OwnerInstanceId);
+        Assert.Equal(0, _h.SaveCount);
+        Assert.False(_h.Tracker.IsTracking(execution.Id));
+        _h.Locks.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task A_run_that_ended_or_vanished_before_it_was_loaded_is_left_alone()
+    {
+        var ended = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        ended.Succeed("{}", LongAgo.AddSeconds(5));
+        _h.Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([ended.Id, Guid.NewGuid()]);
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(0, handled);
+        Assert.Equal(0, _h.SaveCount);
+        Assert.Equal(0, _h.Tracker.RunningCount);
+    }
+
+    [Fact]
+    public async Task A_claim_another_sweeper_won_is_skipped_and_the_sweep_goes_on()
+    {
+        var contested = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        var free = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        _h.Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([contested.Id, free.Id]);
+        _h.FailNextSave(new ConcurrencyConflictException("revision 3 expected, found 4"));
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.False(_h.Tracker.IsTracking(contested.Id));
+        Assert.True(_h.Tracker.IsTracking(free.Id));
+        var saved = Assert.Single(_h.Saves);
+        Assert.Contains(saved, s => s.Id == free.Id && s.OwnerInstanceId == ExecutionHarness.InstanceId);
+    }
+
+    [Fact]
+    public async Task A_run_this_instance_already_tracks_is_not_touched()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        Stale(execution);
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1); // the tracker's first poll is done; it polls again only when the clock moves
+        var loadsBefore = _h.Executions.Invocations.Count(i => i.Method.Name == nameof(IExecutionRepository.FindAsync));
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(0, handled);
+        Assert.Equal(loadsBefore, _h.Executions.Invocations.Count(i => i.Method.Name == nameof(IExecutionRepository.FindAsync)));
+        Assert.Equal(0, _h.SaveCount);
+        Assert.Equal(ExecutionHarness.OtherInstanceId, execution.OwnerInstanceId);
+        _h.Locks.Verify(l => l.RestoreHandle(It.IsAny<string>(), It.IsAny<string>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_sweep_with_nothing_stale_does_nothing()
+    {
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(0, handled);
+        Assert.Equal(0, _h.SaveCount);
+        _h.Executions.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    private void Stale(params Execution[] executions) =>
+        _h.Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([.. executions.Select(e => e.Id)]);
+}

@@ -1,0 +1,404 @@
+using Moq;
+using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.UnitTests.Support;
+
+namespace WorkflowRuntime.UnitTests.Application.Executions;
+
+/// <summary>
+/// The tracker's loops run on the thread pool against a fake clock: a test waits (bounded, in real time) until a loop
+/// is parked on its poll delay (<see cref="ExecutionHarness.TimersArmedAsync"/>), then advances the clock by exactly
+/// the step it means to take. Polls are 1 s apart and the heartbeat interval is 10 s.
+/// </summary>
+public sealed class ExecutionTrackerTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset Now = ExecutionHarness.Start;
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    private readonly ExecutionHarness _h = new();
+
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
+
+    // ---------------------------------------------------------------- terminal states reported by the engine
+
+    [Fact]
+    public async Task Engine_success_is_saved_with_the_result_the_lock_released_and_the_waiter_told()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        var handle = ExecutionHarness.Handle(execution.WorkflowId);
+        var answer = new TaskCompletionSource<EngineExecutionState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>())).Returns(answer.Task);
+
+        _h.Tracker.Track(execution, handle);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        var waiting = _h.Tracker.WaitForEndAsync(execution.Id, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        answer.SetResult(new EngineExecutionState(EngineStatus.Success, """{"rows":3}""", null));
+
+        Assert.True(await waiting.WaitAsync(Eventually.Limit));
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Equal("""{"rows":3}""", execution.ResultData);
+        Assert.Equal(Now, execution.FinishedAt);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Success));
+        Assert.Equal(1, _h.SaveCount);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
+        Assert.False(_h.Tracker.IsTracking(execution.Id));
+        Assert.Equal(0, _h.Tracker.RunningCount);
+    }
+
+    [Theory]
+    [InlineData("node 'send' failed: 502", "node 'send' failed: 502")]
+    [InlineData(null, "the engine reported ERROR")]
+    [InlineData("  ", "the engine reported ERROR")]
+    public async Task Engine_error_is_saved_with_its_message(string? engineMessage, string expected)
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Error, null, engineMessage));
+
+        await TrackToTheEndAsync(execution);
+
+        Assert.Equal(ExecutionStatus.Error, execution.Status);
+        Assert.Equal(expected, execution.ErrorMessage);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Error));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.Is<LockHandle>(h => h.Token == ExecutionHarness.LockToken), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Theory]
+    [InlineData("stopped by an operator", "stopped by an operator")]
+    [InlineData(null, "canceled in the engine")]
+    public async Task Engine_cancel_is_saved_canceled(string? engineMessage, string expected)
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Canceled, null, engineMessage));
+
+        await TrackToTheEndAsync(execution);
+
+        Assert.Equal(ExecutionStatus.Canceled, execution.Status);
+        Assert.Equal(expected, execution.ErrorMessage);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Canceled));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_run_the_engine_no_longer_knows_is_saved_error()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new EngineRejectedException("execution not found"));
+
+        await TrackToTheEndAsync(execution);
+
+        Assert.Equal(ExecutionStatus.Error, execution.Status);
+        Assert.Contains("engine lost the run", execution.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("execution not found", execution.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_without_a_lock_ends_without_touching_the_lock_store()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(lockToken: null));
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, null, null));
+
+        _h.Tracker.Track(execution, null);
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
+
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    // ---------------------------------------------------------------- deadline
+
+    [Fact]
+    public async Task Past_the_deadline_the_run_is_canceled_in_the_engine_and_saved_timeout()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(timeout: TimeSpan.FromSeconds(30)));
+        var handle = ExecutionHarness.Handle(execution.WorkflowId);
+
+        _h.Tracker.Track(execution, handle);
+        await _h.TimersArmedAsync(1);
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        _h.Clock.Advance(TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the timed-out run is no longer tracked");
+
+        Assert.Equal(ExecutionStatus.Timeout, execution.Status);
+        Assert.Equal(Now.AddSeconds(30), execution.FinishedAt);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Timeout));
+        _h.Engine.Verify(e => e.CancelAsync(ExecutionHarness.EngineId, "deadline exceeded", It.IsAny<CancellationToken>()), Times.Once);
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Past_the_deadline_the_run_is_saved_timeout_even_when_the_engine_cannot_be_told()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(timeout: TimeSpan.FromSeconds(30)));
+        _h.Engine.Setup(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new EngineUnavailableException("engine down"));
+        _h.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await TrackToTheEndAsync(execution);
+
+        Assert.Equal(ExecutionStatus.Timeout, execution.Status);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Timeout));
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    // ---------------------------------------------------------------- heartbeat
+
+    [Fact]
+    public async Task Every_heartbeat_interval_the_heartbeat_is_written_and_the_lock_extended()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        var handle = ExecutionHarness.Handle(execution.WorkflowId);
+
+        _h.Tracker.Track(execution, handle);
+        await _h.TimersArmedAsync(1);
+        _h.Clock.Advance(TimeSpan.FromSeconds(5));
+        await _h.TimersArmedAsync(2);
+
+        // Two polls, 5 s apart: no heartbeat yet.
+        Assert.Equal(0, _h.SaveCount);
+        _h.Locks.Verify(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Equal(ExecutionHarness.OtherInstanceId, execution.OwnerInstanceId);
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(5));
+        await _h.TimersArmedAsync(3);
+
+        var saved = Assert.Single(Assert.Single(_h.Saves));
+        Assert.Equal(new SavedExecution(execution.Id, ExecutionStatus.Running, ExecutionHarness.LockToken, ExecutionHarness.InstanceId, Now.AddSeconds(10)), saved);
+        _h.Locks.Verify(l => l.ExtendLockAsync(handle, _h.Settings.LockTtl, It.IsAny<CancellationToken>()), Times.Once);
+
+        // The next heartbeat is due a full interval after this one, not at the next poll.
+        _h.Clock.Advance(Poll);
+        await _h.TimersArmedAsync(4);
+        Assert.Equal(1, _h.SaveCount);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_that_loses_a_concurrency_race_is_retried_at_the_next_poll()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.FailNextSave(new ConcurrencyConflictException("revision changed"));
+
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1);
+        _h.Clock.Advance(TimeSpan.FromSeconds(10));
+        await _h.TimersArmedAsync(2);
+        Assert.Equal(0, _h.SaveCount);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+
+        _h.Clock.Advance(Poll);
+        await _h.TimersArmedAsync(3);
+
+        var saved = Assert.Single(Assert.Single(_h.Saves));
+        Assert.Equal(Now.AddSeconds(11), saved.HeartbeatAt);
+    }
+
+    [Fact]
+    public async Task A_lock_store_outage_while_extending_does_not_stop_the_tracking()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Locks.Setup(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new LockUnavailableException("redis down"));
+
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1);
+        _h.Clock.Advance(TimeSpan.FromSeconds(10));
+        await _h.TimersArmedAsync(2);
+
+        Assert.Equal(1, _h.SaveCount);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+    }
+
+    // ---------------------------------------------------------------- outages and runs ended elsewhere
+
+    [Fact]
+    public async Task An_engine_outage_on_a_poll_keeps_following_the_run_without_saving_an_end()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.SetupSequence(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new EngineUnavailableException("engine unreachable"))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
+
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1);
+
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Equal(0, _h.SaveCount);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+
+        _h.Clock.Advance(Poll);
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Success));
+    }
+
+    [Fact]
+    public async Task A_database_outage_on_a_poll_keeps_following_the_run()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Executions.SetupSequence(r => r.FindAsync(execution.Id, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new PersistenceUnavailableException("connection refused"))
+            .ReturnsAsync(execution);
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
+
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+
+        _h.Clock.Advance(Poll);
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+    }
+
+    [Fact]
+    public async Task A_run_that_is_gone_stops_the_tracking_and_releases_the_lock()
+    {
+        var execution = ExecutionHarness.Running(); // not stored: the repository no longer finds it
+        var handle = ExecutionHarness.Handle(execution.WorkflowId);
+
+        await TrackToTheEndAsync(execution, handle);
+
+        _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        Assert.Equal(0, _h.SaveCount);
+    }
+
+    [Fact]
+    public async Task A_run_someone_else_ended_stops_the_tracking_and_releases_the_lock_without_saving()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        execution.Cancel("canceled by request", Now);
+        var handle = ExecutionHarness.Handle(execution.WorkflowId);
+
+        await TrackToTheEndAsync(execution, handle);
+
+        Assert.Equal(ExecutionStatus.Canceled, execution.Status);
+        Assert.Equal(0, _h.SaveCount);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Engine.Verify(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_lock_store_outage_on_release_still_ends_the_tracking()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, null, null));
+        _h.Locks.Setup(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new LockUnavailableException("redis down"));
+
+        await TrackToTheEndAsync(execution);
+
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+    }
+
+    // ---------------------------------------------------------------- tracking bookkeeping
+
+    [Fact]
+    public async Task Tracking_the_same_run_twice_follows_it_once()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1);
+
+        Assert.Equal(1, _h.Tracker.RunningCount);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_run_that_is_not_tracked_here_is_false_at_once()
+    {
+        Assert.False(await _h.Tracker.WaitForEndAsync(Guid.NewGuid(), TimeSpan.FromMinutes(1), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_run_that_outlasts_the_wait_is_false()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Tracker.Track(execution, null);
+        await _h.TimersArmedAsync(1);
+
+        var waiting = _h.Tracker.WaitForEndAsync(execution.Id, TimeSpan.FromSeconds(5), CancellationToken.None);
+        _h.Clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.False(await waiting.WaitAsync(Eventually.Limit));
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+    }
+
+    // ---------------------------------------------------------------- drain
+
+    [Fact]
+    public async Task Drain_stops_accepting_and_after_the_timeout_leaves_running_runs_to_the_sweeper_releasing_their_locks()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        var handle = ExecutionHarness.Handle(execution.WorkflowId);
+        _h.Tracker.Track(execution, handle);
+        await _h.TimersArmedAsync(1);
+        Assert.True(_h.Tracker.IsAccepting);
+
+        var drain = _h.Tracker.DrainAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(_h.Tracker.IsAccepting);
+        Assert.False(drain.IsCompleted);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(30));
+        await drain.WaitAsync(Eventually.Limit);
+
+        Assert.False(_h.Tracker.IsTracking(execution.Id));
+        Assert.Equal(0, _h.Tracker.RunningCount);
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.All(_h.Saves.SelectMany(s => s), s => Assert.Equal(ExecutionStatus.Running, s.Status));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Engine.Verify(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Drain_keeps_following_runs_that_end_within_the_timeout()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.SetupSequence(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Running, null, null))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, """{"done":1}""", null));
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        await _h.TimersArmedAsync(1);
+
+        var drain = _h.Tracker.DrainAsync(TimeSpan.FromSeconds(30));
+        _h.Clock.Advance(Poll);
+        await drain.WaitAsync(Eventually.Limit);
+
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Success));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Drain_with_nothing_tracked_ends_at_once()
+    {
+        await _h.Tracker.DrainAsync(TimeSpan.FromSeconds(30)).WaitAsync(Eventually.Limit);
+
+        Assert.False(_h.Tracker.IsAccepting);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private async Task TrackToTheEndAsync(Execution execution, LockHandle? handle = null)
+    {
+        _h.Tracker.Track(execution, handle ?? ExecutionHarness.Handle(execution.WorkflowId));
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
+    }
+}
