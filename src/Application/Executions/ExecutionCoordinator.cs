@@ -30,6 +30,8 @@ public sealed class ExecutionCoordinator(
 {
     public const string LockHeldReason = "another execution of this workflow is running (overlap policy SKIP)";
     private const int MaxKeyLength = 255;
+    private const int TwinLookups = 6;
+    private static readonly TimeSpan TwinLookupInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly ExecutionOptions _options = options.Value;
 
@@ -232,8 +234,8 @@ public sealed class ExecutionCoordinator(
         CancellationToken cancellationToken)
     {
         // A concurrent repeat of the same key or occurrence may be the very run that holds the slot: that is a
-        // duplicate, not an overlap.
-        var earlier = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
+        // duplicate, not an overlap. The holder takes the lock a moment before its row commits, so look a few times.
+        var earlier = await FindConcurrentTwinAsync(deployment.Id, request, cancellationToken);
         if (earlier is not null)
         {
             ExecutionLog.Deduplicated(logger, earlier.Id, deployment.Id);
@@ -260,6 +262,26 @@ public sealed class ExecutionCoordinator(
 
         ExecutionLog.Skipped(logger, skipped.Id, deployment.Id, reason);
         return new TriggerOutcome(skipped, Deduplicated: false);
+    }
+
+    private async Task<Execution?> FindConcurrentTwinAsync(Guid workflowId, ExecutionRequest request, CancellationToken cancellationToken)
+    {
+        if (request.IdempotencyKey is null && request.ScheduledFor is null)
+        {
+            return null;
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var earlier = await FindEarlierRunAsync(workflowId, request, cancellationToken);
+            if (earlier is not null || attempt == TwinLookups - 1)
+            {
+                return earlier;
+            }
+
+            // Wall-clock on purpose: this waits for another transaction to commit, not for scheduled time.
+            await Task.Delay(TwinLookupInterval, cancellationToken);
+        }
     }
 
     private async Task<Execution?> FindEarlierRunAsync(Guid workflowId, ExecutionRequest request, CancellationToken cancellationToken)
