@@ -175,7 +175,7 @@ public sealed class ExecutionCoordinator(
         }
         catch (UniqueConstraintViolationException ex)
         {
-            await ReleaseAsync(handle);
+            await locks.ReleaseQuietlyAsync(handle, logger);
             if (ex.ConstraintName == UniqueConstraints.ExclusiveExecution)
             {
                 return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken);
@@ -192,7 +192,7 @@ public sealed class ExecutionCoordinator(
         }
         catch
         {
-            await ReleaseAsync(handle);
+            await locks.ReleaseQuietlyAsync(handle, logger);
             throw;
         }
 
@@ -218,7 +218,7 @@ public sealed class ExecutionCoordinator(
             ExecutionLog.EngineUnavailable(logger, execution.Id, deployment.Id, ex.Message);
             execution.Fail($"the engine did not take the run: {ex.Message}", clock.GetUtcNow());
             await unitOfWork.SaveChangesAsync(CancellationToken.None);
-            await ReleaseAsync(handle);
+            await locks.ReleaseQuietlyAsync(handle, logger);
             ExecutionLog.Finished(logger, execution);
             return new TriggerOutcome(execution, Deduplicated: false);
         }
@@ -383,23 +383,6 @@ public sealed class ExecutionCoordinator(
         catch (JsonException ex)
         {
             return Failure.Invalid<TriggerOutcome>("trigger_data", $"trigger_data is not valid JSON: {ex.Message}");
-        }
-    }
-
-    private async Task ReleaseAsync(LockHandle? handle)
-    {
-        if (handle is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await locks.ReleaseLockAsync(handle, CancellationToken.None);
-        }
-        catch (LockUnavailableException ex)
-        {
-            ExecutionLog.LockStoreUnavailable(logger, handle.WorkflowId, ex.Message);
         }
     }
 

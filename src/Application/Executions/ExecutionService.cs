@@ -75,7 +75,8 @@ public sealed class ExecutionService(
 
             execution.Cancel(why, clock.GetUtcNow());
             await unitOfWork.SaveChangesAsync(cancellationToken);
-            await ReleaseLockAsync(execution);
+            await locks.ReleaseQuietlyAsync(
+                execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null, logger);
             ExecutionLog.Finished(logger, execution);
             return Result.Success(execution);
         });
@@ -149,23 +150,5 @@ public sealed class ExecutionService(
         return request.From is { } from && request.To is { } to && from >= to
             ? Failure.Invalid<ExecutionHistoryView>("to", "to must be later than from.")
             : null;
-    }
-
-    private async Task ReleaseLockAsync(Execution execution)
-    {
-        if (execution.LockToken is not { } token)
-        {
-            return;
-        }
-
-        var workflowId = execution.WorkflowId.ToString();
-        try
-        {
-            await locks.ReleaseLockAsync(locks.RestoreHandle(workflowId, token), CancellationToken.None);
-        }
-        catch (LockUnavailableException ex)
-        {
-            ExecutionLog.LockStoreUnavailable(logger, workflowId, ex.Message);
-        }
     }
 }

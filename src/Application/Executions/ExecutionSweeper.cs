@@ -69,7 +69,7 @@ public sealed class ExecutionSweeper(
             execution.Fail(InstanceLostReason, now);
             await unitOfWork.SaveChangesAsync(cancellationToken);
             ExecutionLog.Lost(logger, execution.Id, execution.WorkflowId, previousOwner);
-            await ReleaseAsync(lockHandle);
+            await locks.ReleaseQuietlyAsync(lockHandle, logger);
             return true;
         }
 
@@ -78,22 +78,5 @@ public sealed class ExecutionSweeper(
         ExecutionLog.Adopted(logger, execution.Id, execution.WorkflowId, previousOwner);
         tracker.Track(execution, lockHandle);
         return true;
-    }
-
-    private async Task ReleaseAsync(LockHandle? handle)
-    {
-        if (handle is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await locks.ReleaseLockAsync(handle, CancellationToken.None);
-        }
-        catch (LockUnavailableException ex)
-        {
-            ExecutionLog.LockStoreUnavailable(logger, handle.WorkflowId, ex.Message);
-        }
     }
 }

@@ -125,7 +125,7 @@ public sealed class ExecutionTracker : IAsyncDisposable
         }
         finally
         {
-            await ReleaseLockAsync(run.Lock);
+            await _locks.ReleaseQuietlyAsync(run.Lock, _logger);
             _runs.TryRemove(run.ExecutionId, out _);
             run.Ended.TrySetResult();
         }
@@ -249,24 +249,6 @@ public sealed class ExecutionTracker : IAsyncDisposable
         }
         catch (LockUnavailableException ex)
         {
-            ExecutionLog.LockStoreUnavailable(_logger, handle.WorkflowId, ex.Message);
-        }
-    }
-
-    private async Task ReleaseLockAsync(LockHandle? handle)
-    {
-        if (handle is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await _locks.ReleaseLockAsync(handle, CancellationToken.None);
-        }
-        catch (LockUnavailableException ex)
-        {
-            // The lease runs out on its own; the database fence never depended on it.
             ExecutionLog.LockStoreUnavailable(_logger, handle.WorkflowId, ex.Message);
         }
     }

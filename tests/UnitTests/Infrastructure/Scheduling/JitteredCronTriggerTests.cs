@@ -60,6 +60,23 @@ public sealed class JitteredCronTriggerTests
     }
 
     [Fact]
+    public void A_repeated_local_hour_fires_once_in_Berlin_and_a_skipped_one_fires_right_after_the_gap_in_New_York()
+    {
+        var berlin = Trigger("30 2 * * *", jitterSeconds: 30, zone: "Europe/Berlin");
+        var newYork = Trigger("30 2 * * *", jitterSeconds: 30, zone: "America/New_York");
+
+        // 25 Oct 2026, Berlin falls back from CEST to CET: 02:30 happens twice; the trigger fires only the first.
+        var fallBack = berlin.GetFireTimeAfter(new DateTimeOffset(2026, 10, 24, 23, 0, 0, TimeSpan.Zero));
+        var dayAfter = berlin.GetFireTimeAfter(fallBack);
+        // 8 Mar 2026, New York springs forward at 02:00: 02:30 does not exist and fires at 03:00 EDT (07:00Z).
+        var springForward = newYork.GetFireTimeAfter(new DateTimeOffset(2026, 3, 8, 5, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal(new DateTimeOffset(2026, 10, 25, 0, 30, 30, TimeSpan.Zero), fallBack);
+        Assert.Equal(new DateTimeOffset(2026, 10, 26, 1, 30, 30, TimeSpan.Zero), dayAfter);
+        Assert.Equal(new DateTimeOffset(2026, 3, 8, 7, 0, 30, TimeSpan.Zero), springForward);
+    }
+
+    [Fact]
     public void After_a_misfire_the_trigger_skips_to_the_first_fire_after_now()
     {
         var clock = new FakeTimeProvider(Start);
