@@ -28,7 +28,7 @@ public static class UseCaseGuard
         }
         catch (ConcurrencyConflictException ex)
         {
-            return Failure.VersionConflict<T>($"the deployment was changed by someone else; read it again and retry ({ex.Message}).");
+            return Failure.VersionConflict<T>($"it was changed by someone else meanwhile; read it again and retry ({ex.Message}).");
         }
         catch (UniqueConstraintViolationException ex) when (ex.ConstraintName == UniqueConstraints.ActiveWebhookPath)
         {

@@ -84,15 +84,16 @@ public sealed class ExecutionTracker : IAsyncDisposable
     /// Shutdown: stop taking triggers, keep following the running executions for up to <paramref name="timeout"/>,
     /// then stop following the rest (their locks are released; the sweeper of a live instance takes them over).
     /// </summary>
-    public async Task DrainAsync(TimeSpan timeout)
+    public async Task DrainAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         _accepting = false;
         var loops = _runs.Values.Select(r => r.Loop).OfType<Task>().ToArray();
         try
         {
-            await Task.WhenAll(loops).WaitAsync(timeout, _clock);
+            // The host's own shutdown deadline (the token) wins over the drain time.
+            await Task.WhenAll(loops).WaitAsync(timeout, _clock, cancellationToken);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             ExecutionLog.Drained(_logger, _runs.Count);
         }

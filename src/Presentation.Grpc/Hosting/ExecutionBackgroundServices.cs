@@ -38,7 +38,7 @@ internal sealed class ExecutionDrainService(ExecutionTracker tracker, IOptions<E
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) =>
-        tracker.DrainAsync(TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds));
+        tracker.DrainAsync(TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds), cancellationToken);
 }
 
 /// <summary>Runs the schedule reconciler once at start and then every <c>ReconcileIntervalSeconds</c>.</summary>
