@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cronos;
 using WorkflowRuntime.Domain.Errors;
 using WorkflowRuntime.Domain.Jitter;
@@ -28,10 +29,11 @@ public sealed record CronTriggerSpec : TriggerSpec
         JitterWindowSeconds = jitterWindowSeconds;
         Parsed = parsed;
         Zone = zone;
-        _shortestGap = new Lazy<TimeSpan?>(ScanShortestGap);
     }
 
-    private readonly Lazy<TimeSpan?> _shortestGap;
+    // The gap is a pure function of expression and zone, and scanning a year of occurrences is costly: compute it
+    // once per distinct schedule (thousands of workflows tend to share a handful of expressions).
+    private static readonly ConcurrentDictionary<(string Expression, string Zone), TimeSpan?> ShortestGaps = new();
 
     public override TriggerType Type => TriggerType.Cron;
 
@@ -116,7 +118,7 @@ public sealed record CronTriggerSpec : TriggerSpec
     }
 
     /// <summary>The shortest gap between two consecutive fires over a reference year (null: fewer than two fires).</summary>
-    public TimeSpan? ShortestGap() => _shortestGap.Value;
+    public TimeSpan? ShortestGap() => ShortestGaps.GetOrAdd((Expression, TimeZoneId), _ => ScanShortestGap());
 
     private TimeSpan? ScanShortestGap()
     {

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -43,7 +45,8 @@ public static class PersistenceServiceCollectionExtensions
                 }
 
                 options.UseSqlite($"Data Source={settings.SqlitePath}", sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds))
-                    .UseSnakeCaseNamingConvention();
+                    .UseSnakeCaseNamingConvention()
+                    .ConfigureWarnings(QuietExpectedFailures);
             });
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<SqliteWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, SqliteSchemaCreator>();
@@ -62,5 +65,13 @@ public static class PersistenceServiceCollectionExtensions
                 .CommandTimeout(commandTimeoutSeconds)
                 .MigrationsHistoryTable("__ef_migrations_history")
                 .MigrationsAssembly(typeof(PostgresWorkflowRuntimeDbContext).Assembly.GetName().Name))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .ConfigureWarnings(QuietExpectedFailures);
+
+    // Unique violations are how the database answers "already done" (deduplication, the exclusive slot), and the
+    // history table is missing before the first migration: the port translates and logs what matters, so EF's own
+    // error lines for these would only be noise in the operators' logs.
+    internal static void QuietExpectedFailures(WarningsConfigurationBuilder warnings) => warnings.Log(
+        (RelationalEventId.CommandError, LogLevel.Debug),
+        (CoreEventId.SaveChangesFailed, LogLevel.Debug));
 }
