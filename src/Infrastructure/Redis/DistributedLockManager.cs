@@ -54,11 +54,20 @@ public sealed class DistributedLockManager : IDistributedLock
         // Taken before the SET so the handle never claims a longer lease than Redis grants.
         var expiresAt = _timeProvider.GetUtcNow().AddMilliseconds(ttlMs);
 
-        var acquired = await RunBoundedAsync(
-            "acquire",
-            key,
-            database => database.StringSetAsync(key, token, TimeSpan.FromMilliseconds(ttlMs), When.NotExists),
-            cancellationToken);
+        bool acquired;
+        try
+        {
+            acquired = await RunBoundedAsync(
+                "acquire",
+                key,
+                database => database.StringSetAsync(key, token, TimeSpan.FromMilliseconds(ttlMs), When.NotExists),
+                cancellationToken);
+        }
+        catch (LockUnavailableException)
+        {
+            _ = ReleaseAbandonedAsync(key, token, lease);
+            throw;
+        }
 
         if (!acquired)
         {
@@ -124,6 +133,27 @@ public sealed class DistributedLockManager : IDistributedLock
         }
 
         return extended;
+    }
+
+    /// <summary>
+    /// An acquire that timed out may still have taken the lock: the SET was sent, only its answer was late. Its key
+    /// would then hold a token no handle knows, and every trigger of the workflow would be skipped as an overlap until
+    /// the lease ran out. So a compare-and-delete of that token follows it on the same connection (Redis runs it after
+    /// the SET); nobody waits for it, and if Redis is really gone the lease's TTL stays the bound.
+    /// </summary>
+    private async Task ReleaseAbandonedAsync(string key, string token, TimeSpan lease)
+    {
+        try
+        {
+            await ExecuteAsync(
+                    database => database.ScriptEvaluateAsync(CompareAndDeleteScript, [new RedisKey(key)], [new RedisValue(token)]),
+                    CancellationToken.None)
+                .WaitAsync(lease, _timeProvider);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            _logger.LockUnavailable("release abandoned", key, ex);
+        }
     }
 
     /// <summary>Runs one Redis call, connecting first if needed, and turns every way Redis can fail into one exception.</summary>

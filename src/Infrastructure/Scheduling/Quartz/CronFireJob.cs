@@ -31,14 +31,18 @@ internal sealed partial class CronFireJob(IServiceScopeFactory scopes, ILogger<C
         }
     }
 
-    /// <summary>The trigger and scheduled time of the fire, also when this is a recovery of a dead node's fire.</summary>
+    /// <summary>
+    /// The trigger and scheduled time of the fire, also when this is a recovery of a dead node's fire. Quartz.NET hands
+    /// the original scheduled time over as <c>Convert.ToString(DateTimeOffset, InvariantCulture)</c>
+    /// ("11/29/2026 09:26:40 +00:00": whole seconds, which is all our fire times have), not as epoch milliseconds.
+    /// </summary>
     private static (Guid TriggerId, DateTimeOffset ScheduledFire) OriginalFire(IJobExecutionContext context)
     {
-        if (context.Recovering && context.MergedJobDataMap.TryGetString(SchedulerConstants.FailedJobOriginalTriggerScheduledFireTime, out var millis)
-            && long.TryParse(millis, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+        if (context.Recovering && context.MergedJobDataMap.TryGetString(SchedulerConstants.FailedJobOriginalTriggerScheduledFireTime, out var text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var scheduled)
             && context.RecoveringTriggerKey is { } original)
         {
-            return (QuartzKeys.TriggerOf(original), DateTimeOffset.FromUnixTimeMilliseconds(ms));
+            return (QuartzKeys.TriggerOf(original), scheduled.ToUniversalTime());
         }
 
         return (QuartzKeys.TriggerOf(context.Trigger.Key), context.ScheduledFireTimeUtc ?? context.FireTimeUtc);

@@ -41,6 +41,17 @@ public sealed class JitteredCronTrigger : TriggerBase
 
     public TimeSpan Jitter => TimeSpan.FromSeconds(JitterSeconds);
 
+    /// <summary>
+    /// Whole seconds, as Quartz's own cron trigger keeps it. <see cref="TriggerBase"/> drops only the milliseconds and
+    /// keeps the sub-millisecond ticks, so a trigger created in the very second of its first fire would have that fire
+    /// just before its start, and <see cref="GetFireTimeAfter"/> would return the same fire again and again.
+    /// </summary>
+    public override DateTimeOffset StartTimeUtc
+    {
+        get => base.StartTimeUtc;
+        set => base.StartTimeUtc = new DateTimeOffset(value.Year, value.Month, value.Day, value.Hour, value.Minute, value.Second, value.Offset);
+    }
+
     public override DateTimeOffset? NextFireTimeUtc { get; set; }
 
     public override DateTimeOffset? PreviousFireTimeUtc { get; set; }
