@@ -15,6 +15,9 @@ public sealed partial class CronScheduleReconciler(IDeploymentRepository deploym
 {
     public async Task<ReconcileReport> ReconcileAsync(CancellationToken cancellationToken = default)
     {
+        // What the scheduler holds is read first: a workflow deployed while this pass runs is then either in the
+        // deployments read below or absent from this snapshot, and never removed as an orphan.
+        var scheduled = await scheduler.ListScheduledWorkflowsAsync(cancellationToken);
         var live = await deployments.ListByStatusAsync([DeploymentStatus.Deployed, DeploymentStatus.Paused], cancellationToken);
         foreach (var deployment in live)
         {
@@ -27,7 +30,7 @@ public sealed partial class CronScheduleReconciler(IDeploymentRepository deploym
 
         var liveIds = live.Select(d => d.Id).ToHashSet();
         var removed = 0;
-        foreach (var orphan in (await scheduler.ListScheduledWorkflowsAsync(cancellationToken)).Where(id => !liveIds.Contains(id)))
+        foreach (var orphan in scheduled.Where(id => !liveIds.Contains(id)))
         {
             await scheduler.UnscheduleAsync(orphan, cancellationToken);
             removed++;

@@ -28,6 +28,13 @@ internal sealed partial class MissedFireListener(IServiceScopeFactory scopes, IO
         var total = 0;
         for (var fire = cron.NextFireTimeUtc; fire is { } at && at < now; fire = cron.GetFireTimeAfter(at))
         {
+            // Fire times must move forward; a trigger that repeats one would otherwise hold Quartz's misfire
+            // handler (and a core) forever.
+            if (cron.GetFireTimeAfter(at) is { } next && next <= at)
+            {
+                break;
+            }
+
             total++;
             if (missed.Count < options.Value.MaxMissedRecorded)
             {

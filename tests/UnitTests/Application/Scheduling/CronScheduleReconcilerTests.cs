@@ -53,6 +53,22 @@ public sealed class CronScheduleReconcilerTests
         }
     }
 
+    [Fact]
+    public async Task The_scheduler_is_read_before_the_deployments_so_a_workflow_deployed_meanwhile_is_never_removed()
+    {
+        var calls = new List<string>();
+        var fresh = Deployed();
+        _scheduler.Setup(s => s.ListScheduledWorkflowsAsync(It.IsAny<CancellationToken>()))
+            .Callback(() => calls.Add("scheduler")).ReturnsAsync([]);
+        _deployments.Setup(d => d.ListByStatusAsync(It.IsAny<IReadOnlyCollection<DeploymentStatus>>(), It.IsAny<CancellationToken>()))
+            .Callback(() => calls.Add("deployments")).ReturnsAsync([fresh]);
+
+        await Reconciler().ReconcileAsync();
+
+        Assert.Equal(["scheduler", "deployments"], calls);
+        _scheduler.Verify(s => s.UnscheduleAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
     private CronScheduleReconciler Reconciler() =>
         new(_deployments.Object, _scheduler.Object, NullLogger<CronScheduleReconciler>.Instance);
 

@@ -77,6 +77,21 @@ public sealed class JitteredCronTriggerTests
     }
 
     [Fact]
+    public void A_trigger_started_mid_second_still_moves_forward_on_every_fire()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var trigger = Trigger("*/10 * * * * *", jitterSeconds: 2, clock);
+        // Created 0.3 ms into the second of its first jittered fire (Start + 2 s), as StartNow() can do.
+        trigger.StartTimeUtc = Start.AddSeconds(2).AddTicks(3_000);
+
+        var first = trigger.ComputeFirstFireTimeUtc(null);
+        trigger.Triggered(null);
+
+        Assert.Equal(Start.AddSeconds(2), first);
+        Assert.Equal(Start.AddSeconds(12), trigger.NextFireTimeUtc);
+    }
+
+    [Fact]
     public void After_a_misfire_the_trigger_skips_to_the_first_fire_after_now()
     {
         var clock = new FakeTimeProvider(Start);
