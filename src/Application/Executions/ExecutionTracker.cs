@@ -50,7 +50,7 @@ public sealed class ExecutionTracker : IAsyncDisposable
     public void Track(Execution execution, LockHandle? lockHandle)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var run = new TrackedRun(execution.Id, execution.WorkflowId, lockHandle, _clock.GetUtcNow());
+        var run = new TrackedRun(execution.Id, lockHandle, _clock.GetUtcNow());
         if (_runs.TryAdd(execution.Id, run))
         {
             // The loop outlives the request that started it: it must not carry the request's logging scope.
@@ -254,11 +254,9 @@ public sealed class ExecutionTracker : IAsyncDisposable
         }
     }
 
-    private sealed class TrackedRun(Guid executionId, Guid workflowId, LockHandle? lockHandle, DateTimeOffset startedAt)
+    private sealed class TrackedRun(Guid executionId, LockHandle? lockHandle, DateTimeOffset startedAt)
     {
         public Guid ExecutionId { get; } = executionId;
-
-        public Guid WorkflowId { get; } = workflowId;
 
         public LockHandle? Lock { get; } = lockHandle;
 

@@ -23,8 +23,6 @@ public interface ICronScheduler
     /// <summary>Every workflow the scheduler holds triggers for (the reconciler compares them with the deployments).</summary>
     Task<IReadOnlyCollection<Guid>> ListScheduledWorkflowsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>The next fire (occurrence plus jitter) of a trigger, when the scheduler knows one.</summary>
-    Task<DateTimeOffset?> GetNextFireTimeAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The scheduler refused or could not take a change; the caller undoes its own.</summary>

@@ -98,29 +98,6 @@ internal sealed partial class QuartzCronScheduler(ISchedulerFactory factory, ILo
         return [.. keys.Select(QuartzKeys.WorkflowOf)];
     }
 
-    public async Task<DateTimeOffset?> GetNextFireTimeAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken = default)
-    {
-        var scheduler = await factory.GetScheduler(cancellationToken);
-        var trigger = await scheduler.GetTrigger(QuartzKeys.Trigger(triggerId), cancellationToken);
-        return trigger?.NextFireTimeUtc;
-    }
-
-    /// <summary>Whether the workflow's triggers are paused in Quartz (for the reconciler).</summary>
-    public async Task<bool> IsPausedAsync(Guid workflowId, CancellationToken cancellationToken = default)
-    {
-        var scheduler = await factory.GetScheduler(cancellationToken);
-        var triggers = await scheduler.GetTriggersOfJob(QuartzKeys.Job(workflowId), cancellationToken);
-        foreach (var trigger in triggers)
-        {
-            if (await scheduler.GetTriggerState(trigger.Key, cancellationToken) != TriggerState.Paused)
-            {
-                return false;
-            }
-        }
-
-        return triggers.Count > 0;
-    }
-
     private static ITrigger Build(TriggerKey key, JobKey jobKey, CronTriggerSpec spec, int jitterSeconds) =>
         TriggerBuilder.Create()
             .WithIdentity(key)

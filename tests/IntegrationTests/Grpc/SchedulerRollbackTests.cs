@@ -66,8 +66,6 @@ public sealed class SchedulerRollbackTests : IAsyncLifetime
         public Task<IReadOnlyCollection<Guid>> ListScheduledWorkflowsAsync(CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyCollection<Guid>>([]);
 
-        public Task<DateTimeOffset?> GetNextFireTimeAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken = default) =>
-            Task.FromResult<DateTimeOffset?>(null);
 
         private Task Act() => Fail ? throw new InvalidOperationException("job store connection refused") : Task.CompletedTask;
     }
