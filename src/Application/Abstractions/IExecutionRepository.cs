@@ -24,6 +24,9 @@ public interface IExecutionRepository
     /// <summary>The run of a cron occurrence (read without tracking).</summary>
     Task<Execution?> FindByOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether the workflow has a NEW or RUNNING exclusive run (the database's view of "the slot is taken").</summary>
+    Task<bool> HasActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
     /// <summary>NEW or RUNNING runs whose heartbeat is older than <paramref name="heartbeatBefore"/>, oldest first.</summary>
     Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default);
 

@@ -150,7 +150,9 @@ public sealed class ExecutionCoordinator(
             try
             {
                 handle = await locks.AcquireLockAsync(deployment.Id.ToString(), _options.LockTtl, cancellationToken);
-                if (handle is null)
+                // The database is the truth: a lock with no active run behind it (its instance died between taking
+                // the lock and inserting the run) must not skip triggers until its lease runs out.
+                if (handle is null && await executions.HasActiveExclusiveAsync(deployment.Id, cancellationToken))
                 {
                     return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken);
                 }

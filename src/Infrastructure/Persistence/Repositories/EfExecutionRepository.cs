@@ -33,6 +33,10 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db) : IExec
         PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking()
             .FirstOrDefaultAsync(e => e.WorkflowId == workflowId && e.ScheduledFor == scheduledFor, cancellationToken));
 
+    public Task<bool> HasActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Executions.AnyAsync(
+            e => e.WorkflowId == workflowId && e.IsExclusive && ActiveStatuses.Contains(e.Status), cancellationToken));
+
     public Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync<IReadOnlyList<Guid>>(async () => await db.Executions.AsNoTracking()
             .Where(e => ActiveStatuses.Contains(e.Status) && e.HeartbeatAt < heartbeatBefore)

@@ -51,6 +51,8 @@ internal sealed class ExecutionHarness : IAsyncDisposable
                 _known.Add(e);
             }
         });
+        // A held lock normally means a run is active; tests of an orphaned lock override this.
+        Executions.Setup(r => r.HasActiveExclusiveAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync([]);
 
