@@ -126,7 +126,7 @@ public sealed class GrpcWorkflowEngine : IWorkflowEngine, IDependencyHealthCheck
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
         {
-            return Unhealthy(started, $"The workflow engine at {Address} did not answer within {_options.CallTimeoutMs} ms.");
+            return Unhealthy(started, $"The workflow engine at {Address} is unreachable: no answer within {_options.CallTimeoutMs} ms.");
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
         {

@@ -88,7 +88,7 @@ public sealed class EngineOutageTests
         elapsed.Stop();
 
         Assert.False(health.Healthy);
-        Assert.Equal($"The workflow engine at {address} did not answer within {CallTimeoutMs} ms.", health.Message);
+        Assert.Equal($"The workflow engine at {address} is unreachable: no answer within {CallTimeoutMs} ms.", health.Message);
         Assert.True(elapsed.Elapsed < Bound, $"The health check took {elapsed.Elapsed}");
     }
 
