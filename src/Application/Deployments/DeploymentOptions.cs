@@ -16,4 +16,11 @@ public sealed class DeploymentOptions
 
     [Range(1, 1000, ErrorMessage = "WorkflowRuntime:Deployments:MaxPageSize must be between 1 and 1000.")]
     public int MaxPageSize { get; set; } = 200;
+
+    /// <summary>
+    /// The shortest gap a cron trigger may have between two fires. Every fire is a run on the engine and a row in
+    /// the history; a six-field every-second expression is almost always a mistake.
+    /// </summary>
+    [Range(1, 86_400, ErrorMessage = "WorkflowRuntime:Deployments:MinCronIntervalSeconds must be between 1 and 86400.")]
+    public int MinCronIntervalSeconds { get; set; } = 10;
 }

@@ -7,6 +7,7 @@ using WorkflowRuntime.Application.Common;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.Domain.Text;
 using WorkflowRuntime.Domain.Triggers;
 
 namespace WorkflowRuntime.Application.Deployments;
@@ -26,6 +27,8 @@ public sealed class DeploymentService(
 {
     private readonly DeploymentOptions _options = options.Value;
 
+    private TimeSpan MinimumCronInterval => TimeSpan.FromSeconds(_options.MinCronIntervalSeconds);
+
     public Task<Result<DeploymentView>> DeployAsync(DeployWorkflowCommand command, CancellationToken cancellationToken = default) =>
         UseCaseGuard.RunAsync(async () =>
         {
@@ -42,7 +45,7 @@ public sealed class DeploymentService(
             }
 
             var definition = WorkflowDefinition.Parse(command.WorkflowDefinition);
-            var triggers = TriggerSpecFactory.CreateAll(command.Triggers);
+            var triggers = TriggerSpecFactory.CreateAll(command.Triggers, MinimumCronInterval);
             var config = ToConfig(command.Config);
             var now = clock.GetUtcNow();
 
@@ -123,7 +126,7 @@ public sealed class DeploymentService(
 
             // Validate everything before touching the aggregate, so a bad field changes nothing.
             var definition = command.WorkflowDefinition is null ? null : WorkflowDefinition.Parse(command.WorkflowDefinition);
-            var triggers = command.ReplaceTriggers ? TriggerSpecFactory.CreateAll(command.Triggers) : null;
+            var triggers = command.ReplaceTriggers ? TriggerSpecFactory.CreateAll(command.Triggers, MinimumCronInterval) : null;
             var config = command.Config is null ? null : ToConfig(command.Config);
             if (triggers is not null)
             {
@@ -226,10 +229,16 @@ public sealed class DeploymentService(
     public Task<Result<WebhookResolution>> ResolveWebhookAsync(string? path, string? method, CancellationToken cancellationToken = default) =>
         UseCaseGuard.RunAsync(async () =>
         {
-            var normalized = (path ?? string.Empty).Trim().TrimStart('/');
+            var normalized = WebhookPath.Normalize(path);
             if (normalized.Length == 0)
             {
                 return Failure.Invalid<WebhookResolution>("path", "path is required.");
+            }
+
+            if (!WebhookPath.IsValid(normalized))
+            {
+                // A path no deployment could ever register: no lookup needed, and nothing of it echoed at length.
+                return Failure.NotFound<WebhookResolution>($"no deployment holds the webhook path '{InputText.Quote(normalized)}'.");
             }
 
             var trigger = await deployments.FindActiveWebhookAsync(normalized, cancellationToken);
@@ -241,7 +250,7 @@ public sealed class DeploymentService(
             if (!webhook.Accepts(method))
             {
                 return Failure.NotFound<WebhookResolution>(
-                    $"webhook path '{normalized}' does not accept {method}; it accepts {string.Join(", ", webhook.Methods)}.");
+                    $"webhook path '{normalized}' does not accept {InputText.Quote(method)}; it accepts {string.Join(", ", webhook.Methods)}.");
             }
 
             return Result.Success(new WebhookResolution(trigger.WorkflowId, trigger.Id));
@@ -269,7 +278,7 @@ public sealed class DeploymentService(
     {
         if (!Guid.TryParse(workflowId, out var id))
         {
-            return Failure.Invalid<Deployment>("workflow_id", $"workflow_id '{workflowId}' is not a UUID.");
+            return Failure.Invalid<Deployment>("workflow_id", $"workflow_id '{InputText.Quote(workflowId)}' is not a UUID.");
         }
 
         var deployment = await deployments.FindAsync(id, cancellationToken);
@@ -287,7 +296,7 @@ public sealed class DeploymentService(
 
         return Guid.TryParse(workflowId, out var id) && id != Guid.Empty
             ? Result.Success(id)
-            : Failure.Invalid<Guid>("workflow_id", $"workflow_id '{workflowId}' is not a UUID; leave it empty to have one made.");
+            : Failure.Invalid<Guid>("workflow_id", $"workflow_id '{InputText.Quote(workflowId)}' is not a UUID; leave it empty to have one made.");
     }
 
     /// <summary>The message for the first webhook path another active deployment holds; null when all are free.</summary>

@@ -6,7 +6,8 @@ namespace WorkflowRuntime.Application.Deployments;
 /// <summary>Turns caller input into domain trigger specs, reporting a violation under its place in the request.</summary>
 internal static class TriggerSpecFactory
 {
-    public static IReadOnlyList<TriggerSpec> CreateAll(IReadOnlyList<TriggerInput> inputs)
+    /// <param name="minimumCronInterval">The shortest gap between two fires a cron trigger may have.</param>
+    public static IReadOnlyList<TriggerSpec> CreateAll(IReadOnlyList<TriggerInput> inputs, TimeSpan minimumCronInterval)
     {
         var specs = new List<TriggerSpec>(inputs.Count);
         for (var i = 0; i < inputs.Count; i++)
@@ -26,7 +27,14 @@ internal static class TriggerSpecFactory
 
             try
             {
-                specs.Add(Create(input));
+                var spec = Create(input);
+                if (spec is CronTriggerSpec cron && cron.ShortestGap() is { } gap && gap < minimumCronInterval)
+                {
+                    throw new DomainValidationException("cron_expression",
+                        $"cron_expression '{cron.Expression}' fires {gap.TotalSeconds:0} s apart at the shortest; the minimum interval between fires is {minimumCronInterval.TotalSeconds:0} s (WorkflowRuntime:Deployments:MinCronIntervalSeconds).");
+                }
+
+                specs.Add(spec);
             }
             catch (DomainValidationException ex)
             {

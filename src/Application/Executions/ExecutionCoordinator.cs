@@ -8,6 +8,8 @@ using WorkflowRuntime.Application.Common;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.Domain.Text;
+using WorkflowRuntime.Domain.Triggers;
 
 namespace WorkflowRuntime.Application.Executions;
 
@@ -304,11 +306,11 @@ public sealed class ExecutionCoordinator(
         Guid? triggerId = null;
         if (!string.IsNullOrWhiteSpace(command.WebhookPath))
         {
-            var path = command.WebhookPath.Trim().TrimStart('/');
+            var path = WebhookPath.Normalize(command.WebhookPath);
             var webhook = await deployments.FindActiveWebhookAsync(path, cancellationToken);
             if (webhook is null)
             {
-                return Failure.NotFound<(Deployment, Guid?)>($"no active deployment has the webhook path '{path}'.");
+                return Failure.NotFound<(Deployment, Guid?)>($"no active deployment has the webhook path '{InputText.Quote(path)}'.");
             }
 
             workflowId = webhook.WorkflowId;
@@ -316,7 +318,7 @@ public sealed class ExecutionCoordinator(
         }
         else if (!Guid.TryParse(command.WorkflowId, out workflowId))
         {
-            return Failure.Invalid<(Deployment, Guid?)>("workflow_id", $"workflow_id '{command.WorkflowId}' is not a UUID.");
+            return Failure.Invalid<(Deployment, Guid?)>("workflow_id", $"workflow_id '{InputText.Quote(command.WorkflowId)}' is not a UUID.");
         }
 
         var deployment = await deployments.FindAsync(workflowId, cancellationToken);
@@ -378,9 +380,14 @@ public sealed class ExecutionCoordinator(
         try
         {
             using var document = JsonDocument.Parse(triggerData);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? null
-                : Failure.Invalid<TriggerOutcome>("trigger_data", "trigger_data must be a JSON object.");
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return Failure.Invalid<TriggerOutcome>("trigger_data", "trigger_data must be a JSON object.");
+            }
+
+            return JsonText.FindUnstorable(triggerData) is { } problem
+                ? Failure.Invalid<TriggerOutcome>("trigger_data", $"trigger_data cannot be stored: {problem}.")
+                : null;
         }
         catch (JsonException ex)
         {

@@ -5,6 +5,7 @@ using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.Domain.Text;
 
 namespace WorkflowRuntime.Application.Executions;
 
@@ -26,7 +27,7 @@ public sealed class ExecutionService(
         {
             if (!Guid.TryParse(executionId, out var id))
             {
-                return Failure.Invalid<Execution>("execution_id", $"execution_id '{executionId}' is not a UUID.");
+                return Failure.Invalid<Execution>("execution_id", $"execution_id '{InputText.Quote(executionId)}' is not a UUID.");
             }
 
             var execution = await executions.ReadAsync(id, cancellationToken);
@@ -42,7 +43,7 @@ public sealed class ExecutionService(
         {
             if (!Guid.TryParse(executionId, out var id))
             {
-                return Failure.Invalid<Execution>("execution_id", $"execution_id '{executionId}' is not a UUID.");
+                return Failure.Invalid<Execution>("execution_id", $"execution_id '{InputText.Quote(executionId)}' is not a UUID.");
             }
 
             var execution = await executions.FindAsync(id, cancellationToken);
@@ -90,7 +91,7 @@ public sealed class ExecutionService(
             {
                 if (!Guid.TryParse(request.WorkflowId, out var parsed))
                 {
-                    return Failure.Invalid<ExecutionHistoryView>("workflow_id", $"workflow_id '{request.WorkflowId}' is not a UUID.");
+                    return Failure.Invalid<ExecutionHistoryView>("workflow_id", $"workflow_id '{InputText.Quote(request.WorkflowId)}' is not a UUID.");
                 }
 
                 workflowId = parsed;

@@ -21,11 +21,7 @@ public sealed partial class CronScheduleReconciler(IDeploymentRepository deploym
         var live = await deployments.ListByStatusAsync([DeploymentStatus.Deployed, DeploymentStatus.Paused], cancellationToken);
         foreach (var deployment in live)
         {
-            await scheduler.ScheduleAsync(deployment, cancellationToken);
-            if (deployment.Status == DeploymentStatus.Paused)
-            {
-                await scheduler.PauseAsync(deployment.Id, cancellationToken);
-            }
+            await ReconcileOneAsync(deployment, cancellationToken);
         }
 
         var liveIds = live.Select(d => d.Id).ToHashSet();
@@ -40,6 +36,27 @@ public sealed partial class CronScheduleReconciler(IDeploymentRepository deploym
         Reconciled(logger, report.Deployments, report.Removed);
         return report;
     }
+
+    // One workflow the scheduler cannot take must not stop the pass for all the others; the next pass retries it.
+    private async Task ReconcileOneAsync(Deployment deployment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await scheduler.ScheduleAsync(deployment, cancellationToken);
+            if (deployment.Status == DeploymentStatus.Paused)
+            {
+                await scheduler.PauseAsync(deployment.Id, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not SchedulerUnavailableException)
+        {
+            WorkflowNotReconciled(logger, deployment.Id, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 3022, EventName = "schedule_reconcile_skipped_workflow", Level = LogLevel.Warning,
+        Message = "Workflow {WorkflowId} could not be scheduled in this reconcile pass ({ErrorType}: {Error}); the pass goes on and the next one retries it")]
+    private static partial void WorkflowNotReconciled(ILogger logger, Guid workflowId, string errorType, string error);
 
     [LoggerMessage(EventId = 3020, EventName = "schedule_reconciled", Level = LogLevel.Information,
         Message = "Scheduler reconciled with {Deployments} deployed or paused workflows; {Removed} orphaned jobs removed")]

@@ -1,4 +1,5 @@
 using WorkflowRuntime.Domain.Errors;
+using WorkflowRuntime.Domain.Text;
 using WorkflowRuntime.Domain.Triggers;
 
 namespace WorkflowRuntime.Domain.Deployments;
@@ -244,7 +245,7 @@ public sealed class Deployment
         }
 
         return trimmed.Length <= maxLength
-            ? trimmed
+            ? Storable(trimmed, field)
             : throw new DomainValidationException(field, $"{field} is longer than {maxLength} characters.");
     }
 
@@ -257,7 +258,12 @@ public sealed class Deployment
         }
 
         return trimmed.Length <= maxLength
-            ? trimmed
+            ? Storable(trimmed, field)
             : throw new DomainValidationException(field, $"{field} is longer than {maxLength} characters.");
     }
+
+    private static string Storable(string value, string field) =>
+        InputText.FindUnstorable(value) is { } problem
+            ? throw new DomainValidationException(field, $"{field} {problem}.")
+            : value;
 }

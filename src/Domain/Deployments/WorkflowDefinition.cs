@@ -1,5 +1,6 @@
 using System.Text.Json;
 using WorkflowRuntime.Domain.Errors;
+using WorkflowRuntime.Domain.Text;
 
 namespace WorkflowRuntime.Domain.Deployments;
 
@@ -47,6 +48,11 @@ public sealed record WorkflowDefinition
                 throw new DomainValidationException(Field, "workflow_definition must be a JSON object.");
             }
 
+            if (JsonText.FindUnstorable(json) is { } problem)
+            {
+                throw new DomainValidationException(Field, $"workflow_definition cannot be stored: {problem}.");
+            }
+
             var nodeIds = ReadNodeIds(root);
             CheckConnections(root, nodeIds);
             return new WorkflowDefinition(json);
@@ -80,7 +86,7 @@ public sealed record WorkflowDefinition
 
             if (!ids.Add(id))
             {
-                throw new DomainValidationException($"{path}.id", $"{path}.id '{id}' is used by another node; node ids must be unique.");
+                throw new DomainValidationException($"{path}.id", $"{path}.id '{InputText.Quote(id)}' is used by another node; node ids must be unique.");
             }
 
             if (!node.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(type.GetString()))
@@ -122,7 +128,7 @@ public sealed record WorkflowDefinition
                     : null;
                 if (nodeId is null || !nodeIds.Contains(nodeId))
                 {
-                    throw new DomainValidationException($"{path}.{end}", $"{path}.{end} '{nodeId}' does not name a node of this workflow.");
+                    throw new DomainValidationException($"{path}.{end}", $"{path}.{end} '{InputText.Quote(nodeId)}' does not name a node of this workflow.");
                 }
             }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Cronos;
 using WorkflowRuntime.Domain.Errors;
 using WorkflowRuntime.Domain.Jitter;
+using WorkflowRuntime.Domain.Text;
 
 namespace WorkflowRuntime.Domain.Triggers;
 
@@ -53,6 +54,9 @@ public sealed record CronTriggerSpec : TriggerSpec
 
     private TimeZoneInfo Zone { get; }
 
+    /// <summary>The longest expression accepted; real ones are a few dozen characters.</summary>
+    public const int MaxExpressionLength = 256;
+
     /// <param name="expression">Five or six space-separated fields.</param>
     /// <param name="timeZoneId">IANA id; empty means UTC.</param>
     /// <param name="disableJitter">Fire exactly on the occurrence.</param>
@@ -66,26 +70,26 @@ public sealed record CronTriggerSpec : TriggerSpec
             throw new DomainValidationException("cron_expression", "cron_expression is required.");
         }
 
+        if (trimmed.Length > MaxExpressionLength || InputText.FindUnstorable(trimmed) is not null)
+        {
+            throw new DomainValidationException("cron_expression",
+                $"cron_expression '{InputText.Quote(trimmed)}' is not a cron expression (at most {MaxExpressionLength} printable characters).");
+        }
+
         var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var format = fields.Length switch
         {
             5 => CronFormat.Standard,
             6 => CronFormat.IncludeSeconds,
             _ => throw new DomainValidationException("cron_expression",
-                $"cron_expression '{trimmed}' has {fields.Length} fields; expected 5 (minute hour day month weekday) or 6 (with leading seconds)."),
+                $"cron_expression '{InputText.Quote(trimmed)}' has {fields.Length} fields; expected 5 (minute hour day month weekday) or 6 (with leading seconds)."),
         };
 
-        CronExpression parsed;
-        try
-        {
-            parsed = CronExpression.Parse(string.Join(' ', fields), format);
-        }
-        catch (CronFormatException ex)
-        {
-            throw new DomainValidationException("cron_expression", $"cron_expression '{trimmed}' is invalid: {ex.Message}");
-        }
+        CronFieldRules.Check(fields);
+        var parsed = ParseExpression(fields, format);
 
-        var zoneId = string.IsNullOrWhiteSpace(timeZoneId) ? UtcZone : timeZoneId.Trim();
+        // Zones are matched exactly (ADR 0018): blanks around an id are a spelling mistake like any other.
+        var zoneId = string.IsNullOrEmpty(timeZoneId) ? UtcZone : timeZoneId;
         var zone = FindZone(zoneId);
 
         if (jitterWindowSeconds is < 0 or > MaxJitterWindowSeconds)
@@ -97,10 +101,40 @@ public sealed record CronTriggerSpec : TriggerSpec
         var window = jitterWindowSeconds == 0 ? JitterPolicy.DefaultWindowSeconds : jitterWindowSeconds;
         if (parsed.GetNextOccurrence(GapScanStartUtc, zone) is null)
         {
-            throw new DomainValidationException("cron_expression", $"cron_expression '{trimmed}' never fires.");
+            throw new DomainValidationException("cron_expression", $"cron_expression '{InputText.Quote(trimmed)}' never fires.");
         }
 
         return new CronTriggerSpec(string.Join(' ', fields), zoneId, disableJitter, window, parsed, zone);
+    }
+
+    /// <summary>
+    /// Rebuilds a spec that was validated when it was stored, under the rules of that time: only what is needed to
+    /// compute fires is checked, and a zone stored in another case (before ids were matched exactly) is read as its
+    /// canonical spelling. Throws <see cref="DomainValidationException"/> when the row cannot be used at all; the
+    /// persistence adapter turns that into an <see cref="UnusableTriggerSpec"/> rather than failing the read.
+    /// </summary>
+    public static CronTriggerSpec FromStorage(string? expression, string? timeZoneId, bool disableJitter, int jitterWindowSeconds)
+    {
+        var fields = (expression ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var format = fields.Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
+        var parsed = ParseExpression(fields, format);
+        var zoneId = string.IsNullOrWhiteSpace(timeZoneId) ? UtcZone : IanaTimeZones.CanonicalSpelling(timeZoneId) ?? timeZoneId;
+        var zone = FindZone(zoneId);
+        var window = jitterWindowSeconds is > 0 and <= MaxJitterWindowSeconds ? jitterWindowSeconds : JitterPolicy.DefaultWindowSeconds;
+        return new CronTriggerSpec(string.Join(' ', fields), zoneId, disableJitter, window, parsed, zone);
+    }
+
+    private static CronExpression ParseExpression(string[] fields, CronFormat format)
+    {
+        try
+        {
+            return CronExpression.Parse(string.Join(' ', fields), format);
+        }
+        catch (CronFormatException ex)
+        {
+            throw new DomainValidationException("cron_expression",
+                $"cron_expression '{InputText.Quote(string.Join(' ', fields))}' is invalid: {ex.Message}");
+        }
     }
 
     /// <summary>The window in force: the configured one capped by the shortest gap between two fires.</summary>
@@ -161,18 +195,12 @@ public sealed record CronTriggerSpec : TriggerSpec
     private static TimeZoneInfo FindZone(string zoneId)
     {
         // .NET also resolves Windows ids ("W. Europe Standard Time"); the contract promises IANA ids only.
-        if (!TimeZoneInfo.TryConvertIanaIdToWindowsId(zoneId, out _) && TimeZoneInfo.TryConvertWindowsIdToIanaId(zoneId, out var ianaId))
+        if (!IanaTimeZones.IsCanonical(zoneId) && IanaTimeZones.CanonicalSpelling(zoneId) is null
+            && TimeZoneInfo.TryConvertWindowsIdToIanaId(zoneId, out var ianaId))
         {
-            throw new DomainValidationException("timezone", $"timezone '{zoneId}' is a Windows id; use the IANA id '{ianaId}'.");
+            throw new DomainValidationException("timezone", $"timezone '{InputText.Quote(zoneId)}' is a Windows id; use the IANA id '{ianaId}'.");
         }
 
-        try
-        {
-            return TimeZoneInfo.FindSystemTimeZoneById(zoneId);
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            throw new DomainValidationException("timezone", $"timezone '{zoneId}' is not a known IANA time zone (e.g. 'Europe/Berlin').");
-        }
+        return IanaTimeZones.Resolve(zoneId);
     }
 }

@@ -1,10 +1,10 @@
-using System.Text.RegularExpressions;
 using WorkflowRuntime.Domain.Errors;
+using WorkflowRuntime.Domain.Text;
 
 namespace WorkflowRuntime.Domain.Triggers;
 
 /// <summary>An HTTP path (relative to the gateway's webhook root) and the methods that start the workflow.</summary>
-public sealed partial record WebhookTriggerSpec : TriggerSpec
+public sealed record WebhookTriggerSpec : TriggerSpec
 {
     public const string DefaultMethod = "POST";
 
@@ -25,21 +25,21 @@ public sealed partial record WebhookTriggerSpec : TriggerSpec
 
     public static WebhookTriggerSpec Create(string? path, IEnumerable<string?>? methods = null)
     {
-        var normalizedPath = (path ?? string.Empty).Trim().TrimStart('/');
-        if (!PathPattern().IsMatch(normalizedPath))
+        var normalizedPath = WebhookPath.Validate(path);
+        var given = methods?.ToList() ?? [];
+        if (given.Count > AllowedMethods.Count)
         {
-            throw new DomainValidationException("path",
-                $"path '{path}' must match [a-z0-9][a-z0-9/_-]{{0,127}} (lower-case letters, digits, '/', '_', '-'; at most 128 characters).");
+            throw new DomainValidationException("methods", $"methods lists {given.Count} entries; there are only {AllowedMethods.Count} methods.");
         }
 
         var normalizedMethods = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var method in methods ?? [])
+        foreach (var method in given)
         {
             var upper = string.IsNullOrWhiteSpace(method) ? DefaultMethod : method.Trim().ToUpperInvariant();
             if (!AllowedMethods.Contains(upper))
             {
                 throw new DomainValidationException("methods",
-                    $"method '{method}' is not supported; use one of {string.Join(", ", AllowedMethods)}.");
+                    $"method '{InputText.Quote(method)}' is not supported; use one of {string.Join(", ", AllowedMethods)}.");
             }
 
             normalizedMethods.Add(upper);
@@ -53,6 +53,26 @@ public sealed partial record WebhookTriggerSpec : TriggerSpec
         return new WebhookTriggerSpec(normalizedPath, [.. normalizedMethods]);
     }
 
+    /// <summary>Rebuilds a stored spec as it was stored: the path is the database's unique key and is not re-checked.</summary>
+    public static WebhookTriggerSpec FromStorage(string? path, IEnumerable<string?>? methods)
+    {
+        var stored = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var method in methods ?? [])
+        {
+            if (!string.IsNullOrWhiteSpace(method))
+            {
+                stored.Add(method.Trim().ToUpperInvariant());
+            }
+        }
+
+        if (stored.Count == 0)
+        {
+            stored.Add(DefaultMethod);
+        }
+
+        return new WebhookTriggerSpec(path ?? string.Empty, [.. stored]);
+    }
+
     public bool Accepts(string? method) =>
         Methods.Contains(string.IsNullOrWhiteSpace(method) ? DefaultMethod : method.Trim().ToUpperInvariant());
 
@@ -60,7 +80,4 @@ public sealed partial record WebhookTriggerSpec : TriggerSpec
         other is not null && Path == other.Path && Methods.SequenceEqual(other.Methods);
 
     public override int GetHashCode() => HashCode.Combine(Path, string.Join(',', Methods));
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9/_-]{0,127}$", RegexOptions.CultureInvariant)]
-    private static partial Regex PathPattern();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Errors;
 using WorkflowRuntime.Domain.Triggers;
 
 namespace WorkflowRuntime.Infrastructure.Persistence;
@@ -27,24 +28,58 @@ internal static class StoredJson
             : DeploymentConfig.Create(document.OverlapPolicy ?? OverlapPolicy.Skip, document.ExecutionTimeoutSeconds ?? 0);
     }
 
-    public static string FromTrigger(TriggerSpec spec) => JsonSerializer.Serialize(spec switch
+    public static string FromTrigger(TriggerSpec spec) => spec is UnusableTriggerSpec unusable
+        ? unusable.StoredConfig
+        : JsonSerializer.Serialize(spec switch
     {
         CronTriggerSpec cron => new TriggerDocument("cron", cron.Expression, cron.TimeZoneId, cron.DisableJitter, cron.JitterWindowSeconds, null, null),
         WebhookTriggerSpec webhook => new TriggerDocument("webhook", null, null, null, null, webhook.Path, [.. webhook.Methods]),
         _ => new TriggerDocument("manual", null, null, null, null, null, null),
     }, Options);
 
+    /// <summary>
+    /// Reads a stored trigger under the rules it was stored with. A row that cannot be used any more becomes an
+    /// <see cref="UnusableTriggerSpec"/> instead of an exception: one bad row must not fail a whole page or the
+    /// scheduler's reconcile pass (the repository logs it).
+    /// </summary>
     public static TriggerSpec ToTrigger(string json)
     {
-        var document = JsonSerializer.Deserialize<TriggerDocument>(json, Options)
-            ?? throw new JsonException("trigger_config is empty");
-        return document.Type switch
+        TriggerDocument? document;
+        try
         {
-            "cron" => CronTriggerSpec.Create(document.CronExpression, document.Timezone, document.DisableJitter ?? false, document.JitterWindowSeconds ?? 0),
-            "webhook" => WebhookTriggerSpec.Create(document.Path, document.Methods),
-            "manual" => ManualTriggerSpec.Instance,
-            _ => throw new JsonException($"trigger_config has unknown type '{document.Type}'"),
-        };
+            document = JsonSerializer.Deserialize<TriggerDocument>(json, Options);
+        }
+        catch (JsonException ex)
+        {
+            return new UnusableTriggerSpec(TriggerType.Manual, json, $"trigger_config is not readable: {ex.Message}");
+        }
+
+        if (document is null)
+        {
+            return new UnusableTriggerSpec(TriggerType.Manual, json, "trigger_config is empty");
+        }
+
+        try
+        {
+            return document.Type switch
+            {
+                "cron" => CronTriggerSpec.FromStorage(document.CronExpression, document.Timezone, document.DisableJitter ?? false,
+                    document.JitterWindowSeconds ?? 0),
+                "webhook" => WebhookTriggerSpec.FromStorage(document.Path, document.Methods),
+                "manual" => ManualTriggerSpec.Instance,
+                _ => new UnusableTriggerSpec(TriggerType.Manual, json, $"trigger_config has unknown type '{document.Type}'"),
+            };
+        }
+        catch (DomainValidationException ex)
+        {
+            var type = document.Type == "webhook" ? TriggerType.Webhook : TriggerType.Cron;
+            return new UnusableTriggerSpec(type, json, ex.Message)
+            {
+                Expression = document.CronExpression,
+                TimeZoneId = document.Timezone,
+                Path = document.Path,
+            };
+        }
     }
 
     private sealed record ConfigDocument(OverlapPolicy? OverlapPolicy, int? ExecutionTimeoutSeconds);

@@ -12,6 +12,17 @@ namespace WorkflowRuntime.Presentation.Grpc.Grpc;
 /// </summary>
 internal static class ResultStatusMapper
 {
+    /// <summary>At most this many field violations travel in the <c>google.rpc.BadRequest</c> trailer.</summary>
+    public const int MaxFieldViolations = 10;
+
+    /// <summary>Budget of the serialised BadRequest (before base64): the trailers stay a few KiB whatever the input.</summary>
+    public const int MaxDetailBytes = 3 * 1024;
+
+    /// <summary>Longest status message, and longest single violation description, in characters.</summary>
+    public const int MaxMessageLength = 512;
+    public const int MaxDescriptionLength = 256;
+    public const int MaxFieldPathLength = 128;
+
     /// <summary>The mapped success value, or an <see cref="RpcException"/> with the failure's status.</summary>
     public static TResponse ToResponse<TValue, TResponse>(this Result<TValue> result, Func<TValue, TResponse> map)
     {
@@ -39,14 +50,32 @@ internal static class ResultStatusMapper
     {
         var code = errors.Any(e => e.ErrorCode == FailureCode.ResourceExhausted) ? Code.ResourceExhausted : Code.InvalidArgument;
         var badRequest = new BadRequest();
-        badRequest.FieldViolations.AddRange(errors.Select(e => new BadRequest.Types.FieldViolation
+        foreach (var error in errors.Take(MaxFieldViolations))
         {
-            Field = e.Identifier ?? string.Empty,
-            Description = e.ErrorMessage ?? string.Empty,
-        }));
-        var message = errors.Count == 0 ? "invalid argument" : string.Join("; ", errors.Select(e => e.ErrorMessage));
+            var violation = new BadRequest.Types.FieldViolation
+            {
+                Field = Cap(error.Identifier ?? string.Empty, MaxFieldPathLength),
+                Description = Cap(error.ErrorMessage ?? string.Empty, MaxDescriptionLength),
+            };
+            if (badRequest.CalculateSize() + violation.CalculateSize() + 8 > MaxDetailBytes)
+            {
+                break;
+            }
+
+            badRequest.FieldViolations.Add(violation);
+        }
+
+        var shown = badRequest.FieldViolations.Select(v => v.Description).ToList();
+        var message = shown.Count == 0 ? "invalid argument" : string.Join("; ", shown);
+        if (errors.Count > shown.Count)
+        {
+            message += $"; and {errors.Count - shown.Count} more violations";
+        }
+
         return Build(code, message, badRequest);
     }
+
+    private static string Cap(string text, int length) => text.Length <= length ? text : string.Concat(text.AsSpan(0, length - 1), "…");
 
     private static RpcException Conflict(List<string> errors)
     {
@@ -68,7 +97,7 @@ internal static class ResultStatusMapper
 
     private static RpcException Build(Code code, string message, BadRequest? detail = null)
     {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        var status = new Google.Rpc.Status { Code = (int)code, Message = Cap(message, MaxMessageLength) };
         if (detail is not null)
         {
             status.Details.Add(Any.Pack(detail));

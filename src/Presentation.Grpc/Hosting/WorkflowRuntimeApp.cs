@@ -16,6 +16,7 @@ using WorkflowRuntime.Presentation.Grpc.Grpc;
 using WorkflowRuntime.Presentation.Grpc.Health;
 using WorkflowRuntime.Presentation.Grpc.Logging;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
+using WorkflowRuntime.Presentation.Grpc.Validation;
 
 namespace WorkflowRuntime.Presentation.Grpc.Hosting;
 
@@ -151,10 +152,12 @@ public static class WorkflowRuntimeApp
         services.AddGrpc(options =>
         {
             options.Interceptors.Add<ErrorInterceptor>();
+            options.Interceptors.Add<RequestValidationInterceptor>();
             options.EnableDetailedErrors = false;
-            // Room for the largest definition the limits allow; the use case answers RESOURCE_EXHAUSTED above its own limit.
-            options.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            // The largest legal request and no more: a 15 MB id is refused (RESOURCE_EXHAUSTED) before it is buffered.
+            options.MaxReceiveMessageSize = Validation.ServiceCollectionExtensions.MaxReceiveMessageSize(configuration);
         });
+        services.AddRequestValidation();
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<DependenciesHealthCheck>("dependencies");
     }

@@ -53,17 +53,15 @@ public static class ContractMapping
 
         config.NewConfig<DeploymentConfig, Wire.DeploymentConfig>()
             .IgnoreNonMapped(true)
-            .Map(d => d.OverlapPolicy, s => s.OverlapPolicy == OverlapPolicy.AllowAll
-                ? Wire.OverlapPolicy.AllowAll
-                : Wire.OverlapPolicy.Skip)
+            .Map(d => d.OverlapPolicy, s => WireEnums.ToWire(s.OverlapPolicy))
             .Map(d => d.ExecutionTimeoutSeconds, s => s.ExecutionTimeoutSeconds);
 
         config.NewConfig<Execution, Wire.Execution>()
             .IgnoreNonMapped(true)
             .Map(d => d.ExecutionId, s => s.Id.ToString())
             .Map(d => d.WorkflowId, s => s.WorkflowId.ToString())
-            .Map(d => d.Status, s => (Wire.ExecutionStatus)((int)s.Status + 1))
-            .Map(d => d.Mode, s => (Wire.ExecutionMode)((int)s.Mode + 1))
+            .Map(d => d.Status, s => WireEnums.ToWire(s.Status))
+            .Map(d => d.Mode, s => WireEnums.ToWire(s.Mode))
             .Map(d => d.TriggerId, s => s.TriggerId == null ? string.Empty : s.TriggerId.Value.ToString())
             .Map(d => d.TriggeredBy, s => s.TriggeredBy ?? string.Empty)
             .Map(d => d.IdempotencyKey, s => s.IdempotencyKey ?? string.Empty)
@@ -82,14 +80,7 @@ public static class ContractMapping
         return config;
     }
 
-    public static Wire.DeploymentStatus ToContract(DeploymentStatus status) => status switch
-    {
-        DeploymentStatus.Draft => Wire.DeploymentStatus.Draft,
-        DeploymentStatus.Deployed => Wire.DeploymentStatus.Deployed,
-        DeploymentStatus.Paused => Wire.DeploymentStatus.Paused,
-        DeploymentStatus.Archived => Wire.DeploymentStatus.Archived,
-        _ => Wire.DeploymentStatus.Unspecified,
-    };
+    public static Wire.DeploymentStatus ToContract(DeploymentStatus status) => WireEnums.ToWire(status);
 
     public static Wire.TriggerSpec ToContract(TriggerSpec spec) => spec switch
     {
@@ -106,6 +97,15 @@ public static class ContractMapping
         WebhookTriggerSpec webhook => new Wire.TriggerSpec
         {
             Webhook = new Wire.WebhookTriggerSpec { Path = webhook.Path, Methods = { webhook.Methods } },
+        },
+        // Shown as stored, so its owner sees what to replace; it never fires (see UnusableTriggerSpec).
+        UnusableTriggerSpec { StoredType: TriggerType.Webhook } unusable => new Wire.TriggerSpec
+        {
+            Webhook = new Wire.WebhookTriggerSpec { Path = unusable.Path ?? string.Empty },
+        },
+        UnusableTriggerSpec { StoredType: TriggerType.Cron } unusable => new Wire.TriggerSpec
+        {
+            Cron = new Wire.CronTriggerSpec { CronExpression = unusable.Expression ?? string.Empty, Timezone = unusable.TimeZoneId ?? string.Empty },
         },
         _ => new Wire.TriggerSpec { Manual = new Wire.ManualTriggerSpec() },
     };

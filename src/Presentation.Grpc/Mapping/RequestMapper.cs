@@ -33,15 +33,15 @@ internal static class RequestMapper
 
     public static ListDeploymentsQuery ToQuery(this Wire.ListDeploymentsRequest request) => new(
         request.UserId,
-        // Out-of-range values pass through so the use case can reject them with the field named.
-        [.. request.Statuses.Where(s => s != Wire.DeploymentStatus.Unspecified).Select(s => (DeploymentStatus)((int)s - 1))],
+        // UNSPECIFIED filters nothing; numbers outside the contract were refused by the request validator.
+        [.. request.Statuses.Select(WireEnums.ToDomain).OfType<DeploymentStatus>()],
         request.PageSize,
         request.PageToken);
 
     public static TriggerCommand ToCommand(this Wire.TriggerWorkflowRequest request) => new(
         request.WorkflowId,
         request.WebhookPath,
-        request.Mode == Wire.ExecutionMode.Unspecified ? null : (ExecutionMode)((int)request.Mode - 1),
+        WireEnums.ToDomain(request.Mode),
         request.TriggerData,
         request.IdempotencyKey,
         request.TriggeredBy,
@@ -52,9 +52,8 @@ internal static class RequestMapper
     public static ExecutionHistoryRequest ToRequest(this Wire.GetExecutionHistoryRequest request) => new(
         request.WorkflowId,
         request.UserId,
-        // Out-of-range values pass through so the use case can reject them with the field named.
-        [.. request.Statuses.Where(s => s != Wire.ExecutionStatus.Unspecified).Select(s => (ExecutionStatus)((int)s - 1))],
-        [.. request.Modes.Where(m => m != Wire.ExecutionMode.Unspecified).Select(m => (ExecutionMode)((int)m - 1))],
+        [.. request.Statuses.Select(WireEnums.ToDomain).OfType<ExecutionStatus>()],
+        [.. request.Modes.Select(WireEnums.ToDomain).OfType<ExecutionMode>()],
         request.From?.ToDateTimeOffset(),
         request.To?.ToDateTimeOffset(),
         request.PageSize,
@@ -75,12 +74,7 @@ internal static class RequestMapper
     };
 
     private static ConfigInput ToInput(Wire.DeploymentConfig config) => new(
-        config.OverlapPolicy switch
-        {
-            Wire.OverlapPolicy.Unspecified or Wire.OverlapPolicy.Skip => OverlapPolicy.Skip,
-            Wire.OverlapPolicy.AllowAll => OverlapPolicy.AllowAll,
-            // Out of range: passed through so the domain rejects it with the field named.
-            _ => (OverlapPolicy)(int)config.OverlapPolicy,
-        },
+        // UNSPECIFIED means SKIP, the default (contract); numbers outside it were refused by the request validator.
+        WireEnums.ToDomain(config.OverlapPolicy) ?? OverlapPolicy.Skip,
         config.ExecutionTimeoutSeconds);
 }

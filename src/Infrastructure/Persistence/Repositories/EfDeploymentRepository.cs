@@ -1,17 +1,18 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Triggers;
 
 namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfDeploymentRepository(WorkflowRuntimeDbContext db) : IDeploymentRepository
+internal sealed partial class EfDeploymentRepository(WorkflowRuntimeDbContext db, ILogger<EfDeploymentRepository> logger) : IDeploymentRepository
 {
     public Task<Deployment?> FindAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
-        PersistenceErrors.GuardAsync(() => db.Deployments
+        PersistenceErrors.GuardAsync(async () => ReportUnusable(await db.Deployments
             .Include(d => d.Triggers)
             .AsSplitQuery()
-            .FirstOrDefaultAsync(d => d.Id == workflowId, cancellationToken));
+            .FirstOrDefaultAsync(d => d.Id == workflowId, cancellationToken)));
 
     public void Add(Deployment deployment) => db.Deployments.Add(deployment);
 
@@ -50,6 +51,7 @@ internal sealed class EfDeploymentRepository(WorkflowRuntimeDbContext db) : IDep
                 .Include(d => d.Triggers)
                 .AsSplitQuery()
                 .ToListAsync(cancellationToken);
+            ReportUnusable(items);
             var hasMore = items.Count > query.PageSize;
             return new DeploymentPage(hasMore ? items[..query.PageSize] : items, total, hasMore);
         });
@@ -59,10 +61,38 @@ internal sealed class EfDeploymentRepository(WorkflowRuntimeDbContext db) : IDep
         PersistenceErrors.GuardAsync<IReadOnlyList<Deployment>>(async () =>
         {
             var wanted = statuses.ToList();
-            return await db.Deployments.AsNoTracking()
+            var live = await db.Deployments.AsNoTracking()
                 .Where(d => wanted.Contains(d.Status))
                 .Include(d => d.Triggers)
                 .AsSplitQuery()
                 .ToListAsync(cancellationToken);
+            ReportUnusable(live);
+            return live;
         });
+
+    // The read goes on; the row is shown as it is stored and never fires until its owner replaces the trigger.
+    private Deployment? ReportUnusable(Deployment? deployment)
+    {
+        foreach (var trigger in deployment?.Triggers ?? [])
+        {
+            if (trigger.Spec is UnusableTriggerSpec unusable)
+            {
+                UnusableTrigger(logger, trigger.WorkflowId, trigger.Id, unusable.Problem);
+            }
+        }
+
+        return deployment;
+    }
+
+    private void ReportUnusable(List<Deployment> deployments)
+    {
+        foreach (var deployment in deployments)
+        {
+            ReportUnusable(deployment);
+        }
+    }
+
+    [LoggerMessage(EventId = 1310, EventName = "stored_trigger_unusable", Level = LogLevel.Warning,
+        Message = "Trigger {TriggerId} of workflow {WorkflowId} is stored in a form that can no longer be used ({Problem}); it is shown as stored and does not fire until the deployment's triggers are replaced")]
+    private static partial void UnusableTrigger(ILogger logger, Guid workflowId, Guid triggerId, string problem);
 }
