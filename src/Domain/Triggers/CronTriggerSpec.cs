@@ -88,8 +88,8 @@ public sealed record CronTriggerSpec : TriggerSpec
         CronFieldRules.Check(fields);
         var parsed = ParseExpression(fields, format);
 
-        // Zones are matched exactly (ADR 0018): blanks around an id are a spelling mistake like any other.
-        var zoneId = string.IsNullOrEmpty(timeZoneId) ? UtcZone : timeZoneId;
+        // Blanks around an id are dropped; the id itself is matched exactly, case included (ADR 0018).
+        var zoneId = string.IsNullOrWhiteSpace(timeZoneId) ? UtcZone : timeZoneId.Trim();
         var zone = FindZone(zoneId);
 
         if (jitterWindowSeconds is < 0 or > MaxJitterWindowSeconds)

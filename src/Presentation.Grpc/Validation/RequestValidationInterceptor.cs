@@ -23,9 +23,12 @@ internal sealed partial class RequestValidationInterceptor(RequestValidator vali
             var violations = validator.Validate(message);
             if (violations.Count > 0)
             {
-                // Field paths only: the values are the caller's and may be anything.
-                RequestRefused(logger, context.Method, violations.Count,
-                    string.Join(",", violations.Take(RequestValidator.MaxViolations).Select(v => v.Identifier)));
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    // Field paths only: the values are the caller's and may be anything.
+                    var fields = string.Join(",", violations.Select(v => v.Identifier));
+                    RequestRefused(logger, context.Method, violations.Count, fields);
+                }
                 throw ResultStatusMapper.ToRpcException(Result.Invalid([.. violations]));
             }
         }

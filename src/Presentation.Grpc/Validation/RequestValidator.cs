@@ -137,7 +137,7 @@ internal sealed class RequestValidator(FieldLimits limits)
             return;
         }
 
-        if (fieldName == "timezone" && value.Length > 0 && !IanaTimeZones.IsCanonical(value))
+        if (fieldName == "timezone" && !string.IsNullOrWhiteSpace(value) && !IanaTimeZones.IsCanonical(value.Trim()))
         {
             var hint = IanaTimeZones.CanonicalSpelling(value);
             Add(violations, path, hint is not null

@@ -54,6 +54,8 @@ public sealed class SharedHostFixture : IAsyncLifetime
     internal static IReadOnlyDictionary<string, string?> FastTracking { get; } = new Dictionary<string, string?>
     {
         ["WorkflowRuntime:Executions:PollInitialMs"] = "50",
+        // Scheduling tests fire every two seconds; production keeps the 10 s minimum.
+        ["WorkflowRuntime:Deployments:MinCronIntervalSeconds"] = "1",
         ["WorkflowRuntime:Executions:PollMaxMs"] = "200",
         ["WorkflowRuntime:Executions:HeartbeatIntervalSeconds"] = "1",
         ["WorkflowRuntime:Executions:StaleAfterSeconds"] = "5",

@@ -187,6 +187,39 @@ public sealed class DeploymentServiceTests
         AssertNothingChanged();
     }
 
+    [Theory]
+    [InlineData("* * * * * *")]
+    [InlineData("*/5 * * * * *")]
+    [InlineData("0,5 * * * * *")]
+    public async Task Deploy_with_a_cron_firing_more_often_than_the_minimum_interval_is_invalid(string expression)
+    {
+        var result = await Service.DeployAsync(DeployCommand(Guid.NewGuid().ToString(), new TriggerInput(TriggerType.Cron, CronExpression: expression)));
+
+        AssertInvalid(result, "triggers[0].cron.cron_expression", FailureCode.InvalidArgument);
+        Assert.Contains("minimum interval between fires is 10 s", result.ValidationErrors.Single().ErrorMessage, StringComparison.Ordinal);
+        AssertNothingChanged();
+    }
+
+    [Fact]
+    public async Task The_minimum_cron_interval_is_the_configured_one()
+    {
+        _options.MinCronIntervalSeconds = 1;
+
+        var result = await Service.DeployAsync(DeployCommand(Guid.NewGuid().ToString(), new TriggerInput(TriggerType.Cron, CronExpression: "* * * * * *")));
+
+        Assert.True(result.IsSuccess);
+    }
+
+    [Fact]
+    public async Task Resolve_of_a_path_no_deployment_could_register_is_not_found_without_a_lookup()
+    {
+        var result = await Service.ResolveWebhookAsync("NOT/valid path " + new string('x', 200), "POST");
+
+        Assert.Equal(ResultStatus.NotFound, result.Status);
+        Assert.True(result.Errors.Single().Length < 200);
+        _deployments.Verify(r => r.FindActiveWebhookAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
     public static TheoryData<TriggerInput[], string> InvalidTriggers => new()
     {
         { [new TriggerInput(TriggerType.Manual), new TriggerInput(TriggerType.Cron, CronExpression: "0 9 * * *", TimeZone: "Mars/Olympus")], "triggers[1].cron.timezone" },

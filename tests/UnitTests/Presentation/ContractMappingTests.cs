@@ -107,9 +107,12 @@ public sealed class ContractMappingTests
     [InlineData(DeploymentStatus.Deployed, Wire.DeploymentStatus.Deployed)]
     [InlineData(DeploymentStatus.Paused, Wire.DeploymentStatus.Paused)]
     [InlineData(DeploymentStatus.Archived, Wire.DeploymentStatus.Archived)]
-    [InlineData((DeploymentStatus)42, Wire.DeploymentStatus.Unspecified)]
     public void Deployment_status_maps_to_the_same_named_contract_value(DeploymentStatus status, Wire.DeploymentStatus expected) =>
         Assert.Equal(expected, ContractMapping.ToContract(status));
+
+    [Fact]
+    public void A_deployment_status_missing_from_the_wire_table_fails_loudly_rather_than_sending_unspecified() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => ContractMapping.ToContract((DeploymentStatus)42));
 
     [Fact]
     public void Every_deployment_status_has_a_same_named_contract_value()
