@@ -55,6 +55,7 @@ internal static class ResultStatusMapper
             FailureCode.AlreadyExists => (Code.AlreadyExists, errors.Skip(1)),
             FailureCode.VersionConflict => (Code.Aborted, errors.Skip(1)),
             FailureCode.FailedPrecondition => (Code.FailedPrecondition, errors.Skip(1)),
+            FailureCode.DeadlineExceeded => (Code.DeadlineExceeded, errors.Skip(1)),
             _ => (Code.FailedPrecondition, errors.AsEnumerable()),
         };
         return Build(code, Message(rest, "conflict"));
