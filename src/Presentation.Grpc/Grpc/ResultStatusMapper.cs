@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using WorkflowRuntime.Application.Common;
+using WorkflowRuntime.Application.Logging;
 
 namespace WorkflowRuntime.Presentation.Grpc.Grpc;
 
@@ -69,7 +70,8 @@ internal static class ResultStatusMapper
 
     private static RpcException Build(Code code, string message, BadRequest? detail = null)
     {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        // The last gate before the wire: a message that quotes a secret-looking pair never leaves the process.
+        var status = new Google.Rpc.Status { Code = (int)code, Message = LogRedactor.Default.Redact(message) ?? string.Empty };
         if (detail is not null)
         {
             status.Details.Add(Any.Pack(detail));
