@@ -27,6 +27,9 @@ public static class Failure
     public static Result<T> VersionConflict<T>(string message) => Result<T>.Conflict(FailureCode.VersionConflict, message);
 
     public static Result<T> Unavailable<T>(string message) => Result<T>.Unavailable(message);
+
+    /// <summary>The caller's deadline passed (or left no time) before the use case could act; nothing was written.</summary>
+    public static Result<T> DeadlineExceeded<T>(string message) => Result<T>.Conflict(FailureCode.DeadlineExceeded, message);
 }
 
 /// <summary>The codes <see cref="Failure"/> writes; read back only by the presentation layer's status mapper.</summary>
@@ -37,4 +40,5 @@ public static class FailureCode
     public const string AlreadyExists = "already_exists";
     public const string FailedPrecondition = "failed_precondition";
     public const string VersionConflict = "version_conflict";
+    public const string DeadlineExceeded = "deadline_exceeded";
 }

@@ -42,6 +42,10 @@ public static class UseCaseGuard
         {
             return Failure.Unavailable<T>($"the database is unavailable, retry later: {ex.Message}");
         }
+        catch (AdmissionDeadlineExceededException ex)
+        {
+            return Failure.DeadlineExceeded<T>(ex.Message);
+        }
         catch (SchedulerUnavailableException ex)
         {
             return Failure.Unavailable<T>($"the scheduler is unavailable, nothing was changed; retry later: {ex.Message}");

@@ -339,7 +339,8 @@ public sealed class DeploymentService(
             }
             catch (Exception ex) when (ex is not SchedulerUnavailableException and not OperationCanceledException)
             {
-                throw new SchedulerUnavailableException(ex.Message, ex);
+                // The scheduler's store is PostgreSQL: its message can quote database error texts, which callers never see.
+                throw new SchedulerUnavailableException(SafeErrorText.Describe(ex), ex);
             }
 
             return true;

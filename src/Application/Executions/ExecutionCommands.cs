@@ -13,7 +13,11 @@ public sealed record TriggerCommand(
     string? TriggeredBy,
     IReadOnlyDictionary<string, string> Metadata,
     bool WaitForCompletion,
-    int WaitTimeoutSeconds);
+    int WaitTimeoutSeconds)
+{
+    /// <summary>The caller's deadline (gRPC <c>grpc-timeout</c>); null when the call has none. Checked before admission.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+}
 
 /// <param name="Deduplicated">The idempotency key (or cron occurrence) had already started a run: this is that run.</param>
 public sealed record TriggerOutcome(Execution Execution, bool Deduplicated);

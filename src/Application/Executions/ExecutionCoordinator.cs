@@ -48,6 +48,7 @@ public sealed class ExecutionCoordinator(
                 return invalid;
             }
 
+            AdmissionDeadline.ThrowIfTooLate(command.Deadline, clock.GetUtcNow(), _options.AdmissionDeadlineMargin, cancellationToken);
             if (!tracker.IsAccepting)
             {
                 return Failure.Unavailable<TriggerOutcome>("this instance is shutting down; retry and another replica will take the trigger.");
@@ -67,7 +68,7 @@ public sealed class ExecutionCoordinator(
                 Blank(command.TriggeredBy),
                 Blank(command.IdempotencyKey),
                 InstanceId: identity.InstanceId);
-            var outcome = await StartAsync(deployment, mode, request, command.Metadata, cancellationToken);
+            var outcome = await StartAsync(deployment, mode, request, command.Metadata, cancellationToken, command.Deadline);
 
             if (command.WaitForCompletion && !outcome.Execution.Status.IsTerminal())
             {
@@ -137,7 +138,7 @@ public sealed class ExecutionCoordinator(
     }
 
     private async Task<TriggerOutcome> StartAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request,
-        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken, DateTimeOffset? deadline = null)
     {
         var existing = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
         if (existing is not null)
@@ -156,7 +157,7 @@ public sealed class ExecutionCoordinator(
                 // the lock and inserting the run) must not skip triggers until its lease runs out.
                 if (handle is null && await executions.HasActiveExclusiveAsync(deployment.Id, cancellationToken))
                 {
-                    return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken);
+                    return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken, deadline);
                 }
             }
             catch (LockUnavailableException ex)
@@ -172,9 +173,10 @@ public sealed class ExecutionCoordinator(
             execution.AttachLock(handle.Token);
         }
 
-        executions.Add(execution);
         try
         {
+            AdmissionDeadline.ThrowIfTooLate(deadline, clock.GetUtcNow(), _options.AdmissionDeadlineMargin, cancellationToken);
+            executions.Add(execution);
             await unitOfWork.SaveChangesAsync(cancellationToken);
         }
         catch (UniqueConstraintViolationException ex)
@@ -182,7 +184,7 @@ public sealed class ExecutionCoordinator(
             await locks.ReleaseQuietlyAsync(handle, logger);
             if (ex.ConstraintName == UniqueConstraints.ExclusiveExecution)
             {
-                return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken);
+                return await SkipAsync(deployment, mode, request, LockHeldReason, cancellationToken, deadline);
             }
 
             // A concurrent trigger with the same key or occurrence won the insert: report its run.
@@ -215,7 +217,9 @@ public sealed class ExecutionCoordinator(
                 execution.Mode.ToString().ToUpperInvariant(),
                 execution.TriggeredBy,
                 new Dictionary<string, string> { ["trigger_data"] = execution.TriggerData },
-                WithExecutionId(metadata, execution.Id)), cancellationToken);
+                // The row is committed: the run proceeds even if the caller gives up now (its response is lost; a
+                // retry with the same idempotency key finds this run). The engine client bounds the call itself.
+                WithExecutionId(metadata, execution.Id)), CancellationToken.None);
         }
         catch (Exception ex) when (ex is EngineUnavailableException or EngineRejectedException)
         {
@@ -235,7 +239,7 @@ public sealed class ExecutionCoordinator(
     }
 
     private async Task<TriggerOutcome> SkipAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request, string reason,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, DateTimeOffset? deadline = null)
     {
         // A concurrent repeat of the same key or occurrence may be the very run that holds the slot: that is a
         // duplicate, not an overlap. The holder takes the lock a moment before its row commits, so look a few times.
@@ -246,6 +250,7 @@ public sealed class ExecutionCoordinator(
             return new TriggerOutcome(earlier, Deduplicated: true);
         }
 
+        AdmissionDeadline.ThrowIfTooLate(deadline, clock.GetUtcNow(), _options.AdmissionDeadlineMargin, cancellationToken);
         var skipped = Execution.Skipped(deployment.Id, mode, request, reason, clock.GetUtcNow());
         executions.Add(skipped);
         try

@@ -48,6 +48,15 @@ public sealed class ExecutionOptions
     [Range(1, 1000, ErrorMessage = "WorkflowRuntime:Executions:MaxPageSize must be between 1 and 1000.")]
     public int MaxPageSize { get; set; } = 200;
 
+    /// <summary>
+    /// A trigger is admitted only if the caller's deadline leaves at least this long for the insert; otherwise it is
+    /// refused with <c>DEADLINE_EXCEEDED</c> and nothing is written.
+    /// </summary>
+    [Range(0, 10_000, ErrorMessage = "WorkflowRuntime:Executions:AdmissionDeadlineMarginMs must be between 0 and 10000.")]
+    public int AdmissionDeadlineMarginMs { get; set; } = 100;
+
+    public TimeSpan AdmissionDeadlineMargin => TimeSpan.FromMilliseconds(AdmissionDeadlineMarginMs);
+
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);
 
     public TimeSpan StaleAfter => TimeSpan.FromSeconds(StaleAfterSeconds);

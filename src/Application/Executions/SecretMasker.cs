@@ -1,14 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WorkflowRuntime.Application.Logging;
 
 namespace WorkflowRuntime.Application.Executions;
 
-/// <summary>Hides the values of secret-looking keys in a JSON payload before it reaches a log line.</summary>
+/// <summary>
+/// Hides the values of secret-looking keys in a JSON payload before it reaches a log line. The names are the
+/// process's <see cref="SecretKeyList"/>, the same list the log redactor applies to every line.
+/// </summary>
 public static class SecretMasker
 {
     public const string Mask = "***";
-
-    private static readonly string[] SecretKeyFragments = ["password", "passwd", "token", "secret", "authorization", "api_key", "apikey"];
 
     /// <summary>The payload with every secret value replaced; a payload that is not JSON is hidden whole.</summary>
     public static string MaskJson(string? json)
@@ -31,8 +33,7 @@ public static class SecretMasker
         }
     }
 
-    public static bool IsSecretKey(string key) =>
-        SecretKeyFragments.Any(fragment => key.Replace("-", "_", StringComparison.Ordinal).Contains(fragment, StringComparison.OrdinalIgnoreCase));
+    public static bool IsSecretKey(string key) => SecretKeyList.Configured.IsSecretKey(key);
 
     private static void MaskNode(JsonNode? node)
     {

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Common;
 
 namespace WorkflowRuntime.Infrastructure.Persistence;
 
@@ -45,7 +46,8 @@ internal static class PersistenceErrors
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>
             new UniqueConstraintViolationException(name, exception),
         NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
-            new PersistenceUnavailableException(exception.Message, exception),
+            // The message reaches callers ("the database is unavailable: …"): never the server's or driver's text.
+            new PersistenceUnavailableException(SafeErrorText.Describe(exception), exception),
         InvalidOperationException { InnerException: DbException inner } when Translate(inner) is { } translated => translated,
         _ => null,
     };

@@ -61,12 +61,19 @@ public static class PersistenceServiceCollectionExtensions
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder options, string connectionString, int commandTimeoutSeconds) =>
-        options.UseNpgsql(connectionString, npgsql => npgsql
+        options.UseNpgsql(WithoutErrorDetail(connectionString), npgsql => npgsql
                 .CommandTimeout(commandTimeoutSeconds)
                 .MigrationsHistoryTable("__ef_migrations_history")
                 .MigrationsAssembly(typeof(PostgresWorkflowRuntimeDbContext).Assembly.GetName().Name))
             .UseSnakeCaseNamingConvention()
             .ConfigureWarnings(QuietExpectedFailures);
+
+    /// <summary>
+    /// PostgreSQL's error details quote row values (trigger data, keys); with <c>Include Error Detail</c> off Npgsql
+    /// replaces them, so they reach neither a log nor a caller. Forced off whatever the connection string says.
+    /// </summary>
+    internal static string WithoutErrorDetail(string connectionString) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = false }.ConnectionString;
 
     // Unique violations are how the database answers "already done" (deduplication, the exclusive slot), and the
     // history table is missing before the first migration: the port translates and logs what matters, so EF's own

@@ -8,7 +8,8 @@ namespace WorkflowRuntime.Infrastructure.Redis;
 /// <summary>
 /// <see cref="IDistributedLock"/> over Redis: <c>SET key token NX PX ttl</c> to take a lock, Lua compare-and-delete
 /// and compare-and-pexpire to release and renew it. Every call fails within the operation timeout (plus a small
-/// margin) with <see cref="LockUnavailableException"/> when Redis cannot answer.
+/// margin) with <see cref="LockUnavailableException"/> when Redis cannot answer, whatever the way it fails
+/// (<see cref="RedisFailures"/>); only the caller's own cancellation stays a cancellation.
 /// </summary>
 public sealed class DistributedLockManager : IDistributedLock
 {
@@ -63,8 +64,9 @@ public sealed class DistributedLockManager : IDistributedLock
                 database => database.StringSetAsync(key, token, TimeSpan.FromMilliseconds(ttlMs), When.NotExists),
                 cancellationToken);
         }
-        catch (LockUnavailableException)
+        catch (Exception ex) when (ex is LockUnavailableException or OperationCanceledException)
         {
+            // Also on the caller's cancellation: the SET may have reached Redis before the caller gave up.
             _ = ReleaseAbandonedAsync(key, token, lease);
             throw;
         }
@@ -150,7 +152,7 @@ public sealed class DistributedLockManager : IDistributedLock
                     CancellationToken.None)
                 .WaitAsync(lease, _timeProvider);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisFailures.IsLockStoreFailure(ex, CancellationToken.None))
         {
             _logger.LockUnavailable("release abandoned", key, ex);
         }
@@ -165,12 +167,10 @@ public sealed class DistributedLockManager : IDistributedLock
         {
             return await ExecuteAsync(command, cancellationToken).WaitAsync(timeout, _timeProvider, cancellationToken);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsLockStoreFailure(ex, cancellationToken))
         {
             _logger.LockUnavailable(operation, key, ex);
-            var reason = ex is TimeoutException and not RedisTimeoutException
-                ? $"no answer within {timeout.TotalMilliseconds:0} ms"
-                : ex.Message;
+            var reason = RedisFailures.Describe(ex, timeout);
             throw new LockUnavailableException(
                 $"Redis at {_connection.Endpoints} is unavailable: could not {operation} lock '{key}' ({reason}).", ex);
         }

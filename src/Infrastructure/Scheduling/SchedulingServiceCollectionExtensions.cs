@@ -41,7 +41,7 @@ public static class SchedulingServiceCollectionExtensions
             {
                 quartz.UsePersistentStore(store =>
                 {
-                    store.UsePostgres(postgres);
+                    store.UsePostgres(PersistenceServiceCollectionExtensions.WithoutErrorDetail(postgres));
                     store.UseSystemTextJsonSerializer(_ => { });
                     store.UseClustering(cluster =>
                     {

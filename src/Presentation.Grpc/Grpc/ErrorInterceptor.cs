@@ -28,7 +28,10 @@ internal sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger)
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was canceled by the client"));
+            throw context.DeadlinePassed(DateTimeOffset.UtcNow)
+                ? new RpcException(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded,
+                    "the call's deadline passed before the server finished; if it was a trigger, retry with the same idempotency_key"))
+                : new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was canceled by the client"));
         }
         catch (Exception ex)
         {

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using WorkflowRuntime.Application.Common;
+using WorkflowRuntime.Application.Logging;
 
 namespace WorkflowRuntime.Presentation.Grpc.Grpc;
 
@@ -84,6 +85,7 @@ internal static class ResultStatusMapper
             FailureCode.AlreadyExists => (Code.AlreadyExists, errors.Skip(1)),
             FailureCode.VersionConflict => (Code.Aborted, errors.Skip(1)),
             FailureCode.FailedPrecondition => (Code.FailedPrecondition, errors.Skip(1)),
+            FailureCode.DeadlineExceeded => (Code.DeadlineExceeded, errors.Skip(1)),
             _ => (Code.FailedPrecondition, errors.AsEnumerable()),
         };
         return Build(code, Message(rest, "conflict"));
@@ -97,7 +99,9 @@ internal static class ResultStatusMapper
 
     private static RpcException Build(Code code, string message, BadRequest? detail = null)
     {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = Cap(message, MaxMessageLength) };
+        // The last gate before the wire: a message that quotes a secret-looking pair never leaves the process, and a
+        // long one is cut so the trailers stay small.
+        var status = new Google.Rpc.Status { Code = (int)code, Message = Cap(LogRedactor.Default.Redact(message) ?? string.Empty, MaxMessageLength) };
         if (detail is not null)
         {
             status.Details.Add(Any.Pack(detail));

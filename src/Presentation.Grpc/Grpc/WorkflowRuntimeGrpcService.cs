@@ -64,7 +64,7 @@ internal sealed class WorkflowRuntimeGrpcService(
         });
 
     public override async Task<TriggerWorkflowResponse> TriggerWorkflow(TriggerWorkflowRequest request, ServerCallContext context) =>
-        (await coordinator.TriggerAsync(request.ToCommand(), context.CancellationToken))
+        (await coordinator.TriggerAsync(request.ToCommand() with { Deadline = context.CallDeadline() }, context.CancellationToken))
         .ToResponse(outcome => new TriggerWorkflowResponse
         {
             Execution = mapper.Map<Execution>(outcome.Execution),

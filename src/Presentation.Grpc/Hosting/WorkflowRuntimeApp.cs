@@ -40,6 +40,7 @@ public static class WorkflowRuntimeApp
             .AddConsoleFormatter<JsonLineConsoleFormatter, ConsoleFormatterOptions>();
 
         configure?.Invoke(builder);
+        LogMasking.Configure(builder.Configuration);
 
         var server = LoadServerOptions(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>

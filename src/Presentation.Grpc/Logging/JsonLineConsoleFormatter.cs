@@ -4,13 +4,15 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
+using WorkflowRuntime.Application.Logging;
 
 namespace WorkflowRuntime.Presentation.Grpc.Logging;
 
 /// <summary>
 /// One JSON object per line: <c>timestamp</c>, <c>level</c>, <c>event</c> (the event name), <c>category</c>,
 /// <c>message</c>, <c>fields</c> (the structured values and scope values), <c>trace_id</c>/<c>span_id</c> when an
-/// activity is current, and <c>exception</c>. The built-in JSON formatter writes only the numeric event id and nests
+/// activity is current, and <c>exception</c>. Every text in it (message, field and scope values, the exception) goes
+/// through the <see cref="LogRedactor"/> first. The built-in JSON formatter writes only the numeric event id and nests
 /// fields differently, which makes log queries by event name awkward.
 /// </summary>
 internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterName)
@@ -37,7 +39,7 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
             writer.WriteString("level", LevelName(logEntry.LogLevel));
             writer.WriteString("event", string.IsNullOrEmpty(logEntry.EventId.Name) ? EventFallback(logEntry.Category) : logEntry.EventId.Name);
             writer.WriteString("category", logEntry.Category);
-            writer.WriteString("message", message);
+            writer.WriteString("message", LogRedactor.Default.Redact(message));
 
             writer.WriteStartObject("fields");
             WriteFields(writer, logEntry.State as IEnumerable<KeyValuePair<string, object?>>);
@@ -52,7 +54,8 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
 
             if (logEntry.Exception is { } exception)
             {
-                writer.WriteString("exception", exception.ToString());
+                // Exception texts quote what failed, PostgreSQL's included (row values, trigger data): redacted like the rest.
+                writer.WriteString("exception", LogRedactor.Default.Redact(exception.ToString()));
             }
 
             writer.WriteEndObject();
@@ -95,7 +98,7 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
                     writer.WriteString(name, instant.ToString("O", CultureInfo.InvariantCulture));
                     break;
                 default:
-                    writer.WriteString(name, Convert.ToString(value, CultureInfo.InvariantCulture));
+                    writer.WriteString(name, LogMasking.MaskField(key, Convert.ToString(value, CultureInfo.InvariantCulture)));
                     break;
             }
         }

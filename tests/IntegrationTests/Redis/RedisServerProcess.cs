@@ -26,9 +26,11 @@ internal sealed class RedisServerProcess : IAsyncDisposable, IDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServerProcess> StartAsync()
+    public static Task<RedisServerProcess> StartAsync() => StartAsync(FindFreePort());
+
+    /// <summary>Starts a server on <paramref name="port"/>: a restart after <see cref="KillAsync"/> keeps the clients' address.</summary>
+    public static async Task<RedisServerProcess> StartAsync(int port)
     {
-        var port = FindFreePort();
         var startInfo = new ProcessStartInfo(FindRedisServer())
         {
             RedirectStandardOutput = true,
@@ -80,6 +82,13 @@ internal sealed class RedisServerProcess : IAsyncDisposable, IDisposable
         {
             throw new InvalidOperationException($"kill -STOP {_process.Id} exited with {kill.ExitCode}.");
         }
+    }
+
+    /// <summary>Resumes a server suspended by <see cref="FreezeAsync"/> (SIGCONT).</summary>
+    public async Task ThawAsync()
+    {
+        using var resume = Process.Start("kill", ["-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await resume.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -69,7 +69,7 @@ public sealed class SecretMaskerTests
 
         var expected = JsonNode.Parse("""
             {"request":{"headers":{"authorization":"***","accept":"json"},"body":{"items":[
-              {"id":1,"token":"***"},{"id":2,"credentials":{"password":"***","login":"bob"}},[{"secret":"***"}],"plain",7]}},
+              {"id":1,"token":"***"},{"id":2,"credentials":"***"},[{"secret":"***"}],"plain",7]}},
              "list":[{"api_key":"***"}]}
             """);
         Assert.True(JsonNode.DeepEquals(expected, masked), masked?.ToJsonString());
