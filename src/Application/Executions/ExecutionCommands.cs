@@ -22,6 +22,10 @@ public sealed record TriggerCommand(
 /// <param name="Deduplicated">The idempotency key (or cron occurrence) had already started a run: this is that run.</param>
 public sealed record TriggerOutcome(Execution Execution, bool Deduplicated);
 
+/// <summary>What a cancel did: <paramref name="Canceled"/> is false when the run had already ended in the engine, and
+/// <paramref name="Execution"/> then holds how it really ended.</summary>
+public sealed record CancelOutcome(Execution Execution, bool Canceled);
+
 public sealed record ExecutionHistoryRequest(
     string? WorkflowId,
     string? UserId,

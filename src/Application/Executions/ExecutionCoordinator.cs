@@ -211,31 +211,55 @@ public sealed class ExecutionCoordinator(
         EngineStartResult started;
         try
         {
-            started = await engine.ExecuteAsync(new EngineStartRequest(
-                deployment.Id,
-                deployment.Definition.Json,
-                execution.Mode.ToString().ToUpperInvariant(),
-                execution.TriggeredBy,
-                new Dictionary<string, string> { ["trigger_data"] = execution.TriggerData },
-                // The row is committed: the run proceeds even if the caller gives up now (its response is lost; a
-                // retry with the same idempotency key finds this run). The engine client bounds the call itself.
-                WithExecutionId(metadata, execution.Id)), CancellationToken.None);
+            // The row is committed: the run proceeds even if the caller gives up now (its response is lost; a retry
+            // with the same idempotency key finds this run). The engine client bounds the call itself.
+            started = await engine.ExecuteAsync(EngineDispatch.For(deployment, execution, metadata), CancellationToken.None);
         }
         catch (Exception ex) when (ex is EngineUnavailableException or EngineRejectedException)
         {
             ExecutionLog.EngineUnavailable(logger, execution.Id, deployment.Id, ex.Message);
-            execution.Fail($"the engine did not take the run: {ex.Message}", clock.GetUtcNow());
-            await unitOfWork.SaveChangesAsync(CancellationToken.None);
-            await locks.ReleaseQuietlyAsync(handle, logger);
-            ExecutionLog.Finished(logger, execution);
+            var reason = $"the engine did not take the run: {ex.Message}";
+            var failedAt = clock.GetUtcNow();
+            if (await SaveOrDeferAsync(execution, handle, e => e.Fail(reason, failedAt)))
+            {
+                await locks.ReleaseQuietlyAsync(handle, logger);
+                ExecutionLog.Finished(logger, execution);
+            }
+
             return new TriggerOutcome(execution, Deduplicated: false);
         }
 
-        execution.MarkRunning(started.EngineExecutionId, clock.GetUtcNow());
-        await unitOfWork.SaveChangesAsync(CancellationToken.None);
+        var engineId = started.EngineExecutionId;
+        var startedAt = clock.GetUtcNow();
+        var recorded = await SaveOrDeferAsync(execution, handle, e => e.MarkRunning(engineId, startedAt));
         LogStarted(execution);
-        tracker.Track(execution, handle);
+        if (recorded)
+        {
+            tracker.Track(execution, handle);
+        }
+
         return new TriggerOutcome(execution, Deduplicated: false);
+    }
+
+    /// <summary>
+    /// Applies and writes a change after the engine call. The engine has acted by now, so a write the database refuses
+    /// (busy, down, raced) must not be lost: it goes to the tracker, which writes it again with back-off (and then
+    /// follows the run). True when written here.
+    /// </summary>
+    private async Task<bool> SaveOrDeferAsync(Execution execution, LockHandle? handle, Action<Execution> change)
+    {
+        change(execution);
+        try
+        {
+            await unitOfWork.SaveChangesAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is PersistenceUnavailableException or ConcurrencyConflictException)
+        {
+            ExecutionLog.WriteDeferred(logger, execution, ex.Message);
+            tracker.Track(execution, handle, change);
+            return false;
+        }
     }
 
     private async Task<TriggerOutcome> SkipAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request, string reason,
@@ -257,9 +281,11 @@ public sealed class ExecutionCoordinator(
         {
             await unitOfWork.SaveChangesAsync(cancellationToken);
         }
-        catch (UniqueConstraintViolationException ex) when (ex.ConstraintName == UniqueConstraints.ExecutionOccurrence)
+        catch (UniqueConstraintViolationException ex)
+            when (ex.ConstraintName is UniqueConstraints.ExecutionOccurrence or UniqueConstraints.ExecutionIdempotencyKey)
         {
-            // Another node's fire of the same occurrence got there first: that record is the answer.
+            // Another node's fire of the same occurrence, or a concurrent repeat of the same key, got there first:
+            // that record is the answer (a skipped run keeps the caller's key, ADR 0023).
             var winner = await FindEarlierRunAsync(deployment.Id, request, cancellationToken);
             if (winner is null)
             {
@@ -406,9 +432,6 @@ public sealed class ExecutionCoordinator(
         var masked = SecretMasker.MaskJson(execution.TriggerData);
         ExecutionLog.Started(logger, execution.Id, execution.WorkflowId, mode, execution.EngineExecutionId!, masked);
     }
-
-    private static Dictionary<string, string> WithExecutionId(IReadOnlyDictionary<string, string> metadata, Guid executionId) =>
-        new(metadata) { ["runtime_execution_id"] = executionId.ToString() };
 
     private static string NotDeployed(Deployment deployment) =>
         $"workflow {deployment.Id} is {deployment.Status.ToString().ToUpperInvariant()}; only DEPLOYED workflows run.";

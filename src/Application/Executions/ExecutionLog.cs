@@ -13,6 +13,18 @@ internal static partial class ExecutionLog
         Finished(logger, execution.Id, execution.WorkflowId, status, durationMs);
     }
 
+    public static void WriteDeferred(ILogger logger, Execution execution, string reason)
+    {
+        var status = execution.Status.ToString().ToUpperInvariant();
+        WriteDeferred(logger, execution.Id, execution.WorkflowId, status, reason);
+    }
+
+    public static void WriteRecovered(ILogger logger, Execution execution)
+    {
+        var status = execution.Status.ToString().ToUpperInvariant();
+        WriteRecovered(logger, execution.Id, execution.WorkflowId, status);
+    }
+
     [LoggerMessage(EventId = 2001, EventName = "execution_started", Level = LogLevel.Information,
         Message = "Execution {ExecutionId} of workflow {WorkflowId} started ({Mode}) as engine run {EngineExecutionId}; trigger data {TriggerData}")]
     public static partial void Started(ILogger logger, Guid executionId, Guid workflowId, string mode, string engineExecutionId, string triggerData);
@@ -48,6 +60,34 @@ internal static partial class ExecutionLog
     [LoggerMessage(EventId = 2009, EventName = "execution_tracking_failed", Level = LogLevel.Warning,
         Message = "Tracking execution {ExecutionId} failed; retrying: {Reason}")]
     public static partial void TrackingFailed(ILogger logger, Guid executionId, string reason);
+
+    [LoggerMessage(EventId = 2061, EventName = "execution_tracking_error", Level = LogLevel.Error,
+        Message = "Tracking execution {ExecutionId} failed unexpectedly; it stays tracked here and is looked at again after the poll back-off: {Reason}")]
+    public static partial void TrackingError(ILogger logger, Guid executionId, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 2062, EventName = "execution_write_deferred", Level = LogLevel.Warning,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId}: writing {Status} failed; its tracker writes it again with back-off: {Reason}")]
+    public static partial void WriteDeferred(ILogger logger, Guid executionId, Guid workflowId, string status, string reason);
+
+    [LoggerMessage(EventId = 2063, EventName = "execution_write_recovered", Level = LogLevel.Information,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId}: the deferred write of {Status} is now recorded")]
+    public static partial void WriteRecovered(ILogger logger, Guid executionId, Guid workflowId, string status);
+
+    [LoggerMessage(EventId = 2064, EventName = "execution_timeout_cancel_undelivered", Level = LogLevel.Warning,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId} passed its deadline but the engine could not be reached to cancel it; it stays RUNNING (holding its slot) and the cancel is sent again on the next poll: {Reason}")]
+    public static partial void TimeoutCancelUndelivered(ILogger logger, Guid executionId, Guid workflowId, string reason);
+
+    [LoggerMessage(EventId = 2065, EventName = "execution_redispatched", Level = LogLevel.Warning,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId} lost its instance {PreviousOwner} before RUNNING was recorded; sent to the engine again with its execution id as idempotency key and adopted as engine run {EngineExecutionId}")]
+    public static partial void Redispatched(ILogger logger, Guid executionId, Guid workflowId, string? previousOwner, string engineExecutionId);
+
+    [LoggerMessage(EventId = 2066, EventName = "execution_redispatch_failed", Level = LogLevel.Warning,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId} could not be sent to the engine again; it stays NEW and the sweeper tries again once it is stale: {Reason}")]
+    public static partial void RedispatchFailed(ILogger logger, Guid executionId, Guid workflowId, string reason);
+
+    [LoggerMessage(EventId = 2067, EventName = "execution_sweep_write_failed", Level = LogLevel.Warning,
+        Message = "The sweeper could not write execution {ExecutionId}; it is looked at again on the next sweep: {Reason}")]
+    public static partial void SweepWriteFailed(ILogger logger, Guid executionId, string reason);
 
     [LoggerMessage(EventId = 2010, EventName = "execution_drain", Level = LogLevel.Information,
         Message = "Shutting down: {Running} executions still tracked after the drain; left to the sweeper")]

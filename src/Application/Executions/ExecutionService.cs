@@ -35,52 +35,73 @@ public sealed class ExecutionService(
         });
 
     /// <summary>
-    /// Cancels in the engine first, then records CANCELED and frees the workflow's lock. If the engine cannot be
-    /// reached nothing changes (<c>UNAVAILABLE</c>): a run recorded as canceled must not keep running.
+    /// Cancels in the engine first, then records what really happened (ADR 0023): <c>CANCELED</c> when the engine
+    /// stopped the run (or had no such run, so nothing runs); the run's real end and result when it had already
+    /// finished in the engine (<see cref="CancelOutcome.Canceled"/> false). If the engine cannot be reached nothing
+    /// changes (<c>UNAVAILABLE</c>): a run recorded as canceled must not keep running. A run still <c>NEW</c> is being
+    /// handed to the engine, which has no id for it yet: nothing changes either, and the caller retries shortly.
     /// </summary>
-    public Task<Result<Execution>> CancelAsync(string? executionId, string? reason, CancellationToken cancellationToken = default) =>
+    public Task<Result<CancelOutcome>> CancelAsync(string? executionId, string? reason, CancellationToken cancellationToken = default) =>
         UseCaseGuard.RunAsync(async () =>
         {
             if (!Guid.TryParse(executionId, out var id))
             {
-                return Failure.Invalid<Execution>("execution_id", $"execution_id '{InputText.Quote(executionId)}' is not a UUID.");
+                return Failure.Invalid<CancelOutcome>("execution_id", $"execution_id '{InputText.Quote(executionId)}' is not a UUID.");
             }
 
             var execution = await executions.FindAsync(id, cancellationToken);
             if (execution is null)
             {
-                return Failure.NotFound<Execution>($"execution {id} does not exist.");
+                return Failure.NotFound<CancelOutcome>($"execution {id} does not exist.");
             }
 
             if (execution.Status.IsTerminal())
             {
-                return Failure.FailedPrecondition<Execution>($"execution {id} already ended {execution.Status.ToString().ToUpperInvariant()}.");
+                return Failure.FailedPrecondition<CancelOutcome>($"execution {id} already ended {execution.Status.ToString().ToUpperInvariant()}.");
+            }
+
+            if (execution.EngineExecutionId is not { } engineId)
+            {
+                return Failure.Unavailable<CancelOutcome>(
+                    $"execution {id} is still being handed to the engine (NEW), so it cannot be canceled yet; nothing changed. Retry in a few seconds.");
             }
 
             var why = string.IsNullOrWhiteSpace(reason) ? "canceled by request" : reason.Trim();
-            if (execution.EngineExecutionId is { } engineId)
+            var cancel = await engine.CancelAsync(engineId, why, cancellationToken);
+            var recorded = Record(execution, cancel, why, clock.GetUtcNow());
+            if (!recorded.IsSuccess)
             {
-                try
-                {
-                    await engine.CancelAsync(engineId, why, cancellationToken);
-                }
-                catch (EngineUnavailableException ex)
-                {
-                    return Failure.Unavailable<Execution>($"the engine could not be reached to cancel the run; nothing changed: {ex.Message}");
-                }
-                catch (EngineRejectedException)
-                {
-                    // The engine no longer knows the run; recording it canceled is still the truth for us.
-                }
+                return recorded;
             }
 
-            execution.Cancel(why, clock.GetUtcNow());
             await unitOfWork.SaveChangesAsync(cancellationToken);
             await locks.ReleaseQuietlyAsync(
                 execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null, logger);
             ExecutionLog.Finished(logger, execution);
-            return Result.Success(execution);
+            return recorded;
         });
+
+    private static Result<CancelOutcome> Record(Execution execution, EngineCancelResult cancel, string why, DateTimeOffset now)
+    {
+        switch (cancel.Outcome)
+        {
+            case EngineCancelOutcome.Canceled:
+                execution.Cancel(why, now);
+                return Result.Success(new CancelOutcome(execution, Canceled: true));
+            case EngineCancelOutcome.UnknownRun:
+                // Nothing runs in the engine under this id, so the run is over; say why it has no engine outcome.
+                execution.Cancel($"{why} (the engine had no record of the run)", now);
+                return Result.Success(new CancelOutcome(execution, Canceled: true));
+            case EngineCancelOutcome.AlreadyFinished when cancel.FinalState is { } final && EngineOutcomes.ApplyTerminal(execution, final, now):
+                return Result.Success(new CancelOutcome(execution, Canceled: false));
+            case EngineCancelOutcome.AlreadyFinished:
+                return Failure.FailedPrecondition<CancelOutcome>(
+                    $"the engine did not cancel execution {execution.Id} and reports it {cancel.FinalState?.Status.ToString().ToUpperInvariant() ?? "in an unknown state"}; nothing changed.");
+            default:
+                return Failure.Unavailable<CancelOutcome>(
+                    $"the engine could not be reached to cancel the run; nothing changed: {cancel.Message}");
+        }
+    }
 
     public Task<Result<ExecutionHistoryView>> HistoryAsync(ExecutionHistoryRequest request, CancellationToken cancellationToken = default) =>
         UseCaseGuard.RunAsync(async () =>

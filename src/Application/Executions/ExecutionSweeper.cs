@@ -2,28 +2,33 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
 
 namespace WorkflowRuntime.Application.Executions;
 
 /// <summary>
 /// Finds runs whose tracker went quiet (its instance died) and takes them over: a run the engine had taken is
-/// adopted and followed here; one the engine never got is closed ERROR "runtime instance lost". Claims go through
-/// the execution's revision, so two sweepers never adopt the same run.
+/// adopted and followed here; a run still <c>NEW</c> (its instance died between the insert and recording
+/// <c>RUNNING</c>, so whether the engine has it is unknown) is sent to the engine again with its execution id as
+/// idempotency key, which starts it once or returns the engine run it already has, and then adopted (ADR 0023).
+/// Claims go through the execution's revision, so two sweepers never take over the same run.
 /// </summary>
 public sealed class ExecutionSweeper(
     IServiceScopeFactory scopes,
     ExecutionTracker tracker,
     IDistributedLock locks,
+    IWorkflowEngine engine,
     IOptions<ExecutionOptions> options,
     RuntimeIdentity identity,
     TimeProvider clock,
     ILogger<ExecutionSweeper> logger)
 {
+    /// <summary>Why a stale NEW run whose workflow is gone is closed: nothing can be sent to the engine any more.</summary>
     public const string InstanceLostReason = "runtime instance lost";
     private const int BatchSize = 100;
 
-    /// <summary>One pass; returns how many runs it adopted or closed.</summary>
+    /// <summary>One pass; returns how many runs it adopted, re-dispatched or closed.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
         var staleAfter = options.Value.StaleAfter;
@@ -45,6 +50,11 @@ public sealed class ExecutionSweeper(
             {
                 // Another instance claimed it first.
             }
+            catch (PersistenceUnavailableException ex)
+            {
+                // Nothing was written; the run is still stale and the next sweep looks at it again.
+                ExecutionLog.SweepWriteFailed(logger, id, ex.Message);
+            }
         }
 
         return handled;
@@ -64,19 +74,74 @@ public sealed class ExecutionSweeper(
 
         var previousOwner = execution.OwnerInstanceId;
         var lockHandle = execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null;
-        if (execution.EngineExecutionId is null)
+
+        // The claim comes first: its revision bump is what keeps a second sweeper from taking the same run.
+        execution.Heartbeat(identity.InstanceId, now);
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        if (execution.EngineExecutionId is not null)
         {
-            execution.Fail(InstanceLostReason, now);
-            await unitOfWork.SaveChangesAsync(cancellationToken);
-            ExecutionLog.Lost(logger, execution.Id, execution.WorkflowId, previousOwner);
-            await locks.ReleaseQuietlyAsync(lockHandle, logger);
+            ExecutionLog.Adopted(logger, execution.Id, execution.WorkflowId, previousOwner);
+            tracker.Track(execution, lockHandle);
             return true;
         }
 
-        execution.Heartbeat(identity.InstanceId, now);
-        await unitOfWork.SaveChangesAsync(cancellationToken);
-        ExecutionLog.Adopted(logger, execution.Id, execution.WorkflowId, previousOwner);
-        tracker.Track(execution, lockHandle);
+        var deployments = scope.ServiceProvider.GetRequiredService<IDeploymentRepository>();
+        await RedispatchAsync(execution, await deployments.FindAsync(execution.WorkflowId, cancellationToken), lockHandle, previousOwner,
+            unitOfWork, cancellationToken);
         return true;
+    }
+
+    private async Task RedispatchAsync(Execution execution, Domain.Deployments.Deployment? deployment, LockHandle? lockHandle,
+        string? previousOwner, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        if (deployment is null)
+        {
+            await CloseAsync(execution, InstanceLostReason, lockHandle, unitOfWork, cancellationToken);
+            ExecutionLog.Lost(logger, execution.Id, execution.WorkflowId, previousOwner);
+            return;
+        }
+
+        EngineStartResult started;
+        try
+        {
+            started = await engine.ExecuteAsync(
+                EngineDispatch.For(deployment, execution, EngineDispatch.StoredMetadata(execution)), cancellationToken);
+        }
+        catch (EngineUnavailableException ex)
+        {
+            // Unknown again; the claim's fresh heartbeat makes the next attempt wait for StaleAfter (a natural back-off).
+            ExecutionLog.RedispatchFailed(logger, execution.Id, execution.WorkflowId, ex.Message);
+            return;
+        }
+        catch (EngineRejectedException ex)
+        {
+            await CloseAsync(execution, $"the engine did not take the run: {ex.Message}", lockHandle, unitOfWork, cancellationToken);
+            return;
+        }
+
+        var engineId = started.EngineExecutionId;
+        var startedAt = clock.GetUtcNow();
+        execution.MarkRunning(engineId, startedAt);
+        try
+        {
+            await unitOfWork.SaveChangesAsync(cancellationToken);
+            tracker.Track(execution, lockHandle);
+        }
+        catch (Exception ex) when (ex is PersistenceUnavailableException or ConcurrencyConflictException)
+        {
+            ExecutionLog.WriteDeferred(logger, execution, ex.Message);
+            tracker.Track(execution, lockHandle, e => e.MarkRunning(engineId, startedAt));
+        }
+
+        ExecutionLog.Redispatched(logger, execution.Id, execution.WorkflowId, previousOwner, engineId);
+    }
+
+    private async Task CloseAsync(Execution execution, string reason, LockHandle? lockHandle, IUnitOfWork unitOfWork,
+        CancellationToken cancellationToken)
+    {
+        execution.Fail(reason, clock.GetUtcNow());
+        await unitOfWork.SaveChangesAsync(cancellationToken);
+        ExecutionLog.Finished(logger, execution);
+        await locks.ReleaseQuietlyAsync(lockHandle, logger);
     }
 }

@@ -47,10 +47,15 @@ public sealed class ExecutionTracker : IAsyncDisposable
     public bool IsTracking(Guid executionId) => _runs.ContainsKey(executionId);
 
     /// <summary>Starts following a run that has an engine execution id. A run already followed is ignored.</summary>
-    public void Track(Execution execution, LockHandle? lockHandle)
+    /// <param name="unsavedChange">
+    /// A change to the run that the caller could not write (the database refused or was busy): the tracker applies it
+    /// to the stored run and writes it, retrying with back-off, before it follows the run. Applied only while the
+    /// stored run is still <c>NEW</c>; someone else's later write wins.
+    /// </param>
+    public void Track(Execution execution, LockHandle? lockHandle, Action<Execution>? unsavedChange = null)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var run = new TrackedRun(execution.Id, lockHandle, _clock.GetUtcNow());
+        var run = new TrackedRun(execution.Id, lockHandle, _clock.GetUtcNow()) { UnsavedChange = unsavedChange };
         if (_runs.TryAdd(execution.Id, run))
         {
             // The loop outlives the request that started it: it must not carry the request's logging scope.
@@ -114,7 +119,7 @@ public sealed class ExecutionTracker : IAsyncDisposable
         var maxDelay = TimeSpan.FromMilliseconds(_options.PollMaxMs);
         try
         {
-            while (!await PollOnceAsync(run, stopping))
+            while (!await PollSafelyAsync(run, stopping))
             {
                 await Task.Delay(delay, _clock, stopping);
                 delay = delay * 2 > maxDelay ? maxDelay : delay * 2;
@@ -132,6 +137,23 @@ public sealed class ExecutionTracker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A poll that cannot end the loop by surprise: whatever fails is logged and the run is looked at again after the
+    /// back-off, so a run is never left RUNNING untracked by its own instance (which the sweeper would then "adopt").
+    /// </summary>
+    private async Task<bool> PollSafelyAsync(TrackedRun run, CancellationToken stopping)
+    {
+        try
+        {
+            return await PollOnceAsync(run, stopping);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            ExecutionLog.TrackingError(_logger, run.ExecutionId, ex.Message, ex);
+            return false;
+        }
+    }
+
     /// <summary>One look at the run; true when it has ended (here or elsewhere) and following it is over.</summary>
     private async Task<bool> PollOnceAsync(TrackedRun run, CancellationToken stopping)
     {
@@ -141,21 +163,29 @@ public sealed class ExecutionTracker : IAsyncDisposable
             var executions = scope.ServiceProvider.GetRequiredService<IExecutionRepository>();
             var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
             var execution = await executions.FindAsync(run.ExecutionId, stopping);
+            if (execution is not null && run.UnsavedChange is { } change)
+            {
+                if (await WriteUnsavedChangeAsync(execution, change, unitOfWork, stopping))
+                {
+                    return true;
+                }
+
+                run.UnsavedChange = null;
+            }
+
             if (execution is null || execution.Status.IsTerminal() || execution.EngineExecutionId is null)
             {
                 return true;
             }
 
             var now = _clock.GetUtcNow();
-            if (execution.IsPastDeadline(now))
+            if (execution.IsPastDeadline(now) && await TimeOutAsync(execution, now))
             {
-                await CancelInEngineAsync(execution, "deadline exceeded");
-                execution.TimeOut(now);
                 return await FinishAsync(execution, unitOfWork, stopping);
             }
 
             var state = await ReadEngineStateAsync(execution, stopping);
-            if (state is not null && ApplyTerminalState(execution, state, now))
+            if (state is not null && EngineOutcomes.ApplyTerminal(execution, state, now))
             {
                 return await FinishAsync(execution, unitOfWork, stopping);
             }
@@ -200,21 +230,61 @@ public sealed class ExecutionTracker : IAsyncDisposable
         }
     }
 
-    private static bool ApplyTerminalState(Execution execution, EngineExecutionState state, DateTimeOffset now)
+    /// <summary>
+    /// Writes the change its starter could not; true when that ended the run (it was the run's last write). A run that
+    /// is no longer NEW was written by someone else meanwhile, whose write wins.
+    /// </summary>
+    private async Task<bool> WriteUnsavedChangeAsync(Execution execution, Action<Execution> change, IUnitOfWork unitOfWork,
+        CancellationToken stopping)
     {
-        switch (state.Status)
+        if (execution.Status != ExecutionStatus.New)
         {
-            case EngineStatus.Success:
-                execution.Succeed(state.ResultData, now);
+            return false;
+        }
+
+        change(execution);
+        await unitOfWork.SaveChangesAsync(stopping);
+        ExecutionLog.WriteRecovered(_logger, execution);
+        if (!execution.Status.IsTerminal())
+        {
+            return false;
+        }
+
+        ExecutionLog.Finished(_logger, execution);
+        return true;
+    }
+
+    /// <summary>
+    /// The deadline passed: cancel in the engine and record what really happened. True when the run is now terminal;
+    /// false when the cancel could not be delivered: the run stays RUNNING (it still holds its slot, since the engine
+    /// may still be running it) and the cancel is sent again on the next poll.
+    /// </summary>
+    private async Task<bool> TimeOutAsync(Execution execution, DateTimeOffset now)
+    {
+        EngineCancelResult cancel;
+        try
+        {
+            cancel = await _engine.CancelAsync(execution.EngineExecutionId!, "deadline exceeded", CancellationToken.None);
+        }
+        catch (EngineRejectedException ex)
+        {
+            // A refusal that retrying will not change: record the deadline, as for a run the engine does not know.
+            ExecutionLog.EngineUnavailable(_logger, execution.Id, execution.WorkflowId, ex.Message);
+            cancel = EngineCancelResult.UnknownRun(ex.Message);
+        }
+
+        switch (cancel.Outcome)
+        {
+            case EngineCancelOutcome.AlreadyFinished when cancel.FinalState is { } final && EngineOutcomes.ApplyTerminal(execution, final, now):
+                // It ended in the engine before the cancel arrived: that end is the truth, not TIMEOUT.
                 return true;
-            case EngineStatus.Error:
-                execution.Fail(string.IsNullOrWhiteSpace(state.ErrorMessage) ? "the engine reported ERROR" : state.ErrorMessage, now);
-                return true;
-            case EngineStatus.Canceled:
-                execution.Cancel(state.ErrorMessage ?? "canceled in the engine", now);
-                return true;
-            default:
+            case EngineCancelOutcome.Unreachable:
+                ExecutionLog.TimeoutCancelUndelivered(_logger, execution.Id, execution.WorkflowId, cancel.Message ?? "no answer");
                 return false;
+            default:
+                // Canceled, or the engine has no such run (nothing is running): either way the deadline ended it.
+                execution.TimeOut(now);
+                return true;
         }
     }
 
@@ -223,18 +293,6 @@ public sealed class ExecutionTracker : IAsyncDisposable
         await unitOfWork.SaveChangesAsync(stopping);
         ExecutionLog.Finished(_logger, execution);
         return true;
-    }
-
-    private async Task CancelInEngineAsync(Execution execution, string reason)
-    {
-        try
-        {
-            await _engine.CancelAsync(execution.EngineExecutionId!, reason);
-        }
-        catch (Exception ex) when (ex is EngineUnavailableException or EngineRejectedException)
-        {
-            ExecutionLog.EngineUnavailable(_logger, execution.Id, execution.WorkflowId, ex.Message);
-        }
     }
 
     private async Task ExtendLockAsync(LockHandle? handle, CancellationToken stopping)
@@ -263,6 +321,9 @@ public sealed class ExecutionTracker : IAsyncDisposable
         public DateTimeOffset LastHeartbeat { get; set; } = startedAt;
 
         public Task? Loop { get; set; }
+
+        /// <summary>A write its starter could not make; cleared once written (or overtaken by someone else's).</summary>
+        public Action<Execution>? UnsavedChange { get; set; }
 
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

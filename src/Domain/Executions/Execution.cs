@@ -118,8 +118,9 @@ public sealed class Execution
             Mode = mode,
             TriggerId = request.TriggerId,
             TriggeredBy = request.TriggeredBy,
-            // The idempotency key stays with the run that holds it, so a retry with the key may still run later;
-            // a skipped cron occurrence is settled, so a repeated fire of it finds this record.
+            // A skip is the answer to that request: a retry with the same key (or a repeated fire of the same cron
+            // occurrence) finds this record instead of running (ADR 0023).
+            IdempotencyKey = request.IdempotencyKey,
             ScheduledFor = request.ScheduledFor,
             TriggerData = request.TriggerData,
             SkipReason = reason,

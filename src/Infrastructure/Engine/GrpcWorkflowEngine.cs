@@ -59,6 +59,7 @@ public sealed class GrpcWorkflowEngine : IWorkflowEngine, IDependencyHealthCheck
             Mode = request.Mode,
             TriggeredBy = request.TriggeredBy ?? string.Empty,
             WorkflowDefinition = request.WorkflowDefinition,
+            IdempotencyKey = request.IdempotencyKey ?? string.Empty,
         };
         foreach (var (key, value) in request.InputData)
         {
@@ -89,19 +90,38 @@ public sealed class GrpcWorkflowEngine : IWorkflowEngine, IDependencyHealthCheck
             EngineStatusMapping.ToPort(response.Status), NullIfEmpty(response.ResultData), NullIfEmpty(response.ErrorMessage));
     }
 
-    public async Task CancelAsync(string engineExecutionId, string reason, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// CancelExecution, and when the engine says it canceled nothing (the run had finished), GetExecutionStatus for
+    /// how the run ended. NOT_FOUND is an unknown run; no answer (after retries) is unreachable.
+    /// </summary>
+    public async Task<EngineCancelResult> CancelAsync(string engineExecutionId, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(engineExecutionId);
 
-        var response = await CallAsync(
-            nameof(WorkflowService.WorkflowServiceClient.CancelExecution),
-            options => _client.CancelExecutionAsync(
-                new CancelExecutionRequest { ExecutionId = engineExecutionId, Reason = reason ?? string.Empty }, options),
-            cancellationToken);
-        if (!response.Canceled)
+        try
         {
+            var response = await CallAsync(
+                nameof(WorkflowService.WorkflowServiceClient.CancelExecution),
+                options => _client.CancelExecutionAsync(
+                    new CancelExecutionRequest { ExecutionId = engineExecutionId, Reason = reason ?? string.Empty }, options),
+                cancellationToken);
+            if (response.Canceled)
+            {
+                return EngineCancelResult.Canceled();
+            }
+
             // Not an error: the run finished before the cancel arrived, and its status says how.
             _logger.CancelRefused(Address, engineExecutionId, response.Message);
+            var state = await GetStatusAsync(engineExecutionId, cancellationToken);
+            return new EngineCancelResult(EngineCancelOutcome.AlreadyFinished, state, NullIfEmpty(response.Message));
+        }
+        catch (EngineUnavailableException ex)
+        {
+            return EngineCancelResult.Unreachable(ex.Message);
+        }
+        catch (EngineRejectedException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.NotFound })
+        {
+            return EngineCancelResult.UnknownRun(ex.Message);
         }
     }
 

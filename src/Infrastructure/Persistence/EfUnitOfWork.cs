@@ -2,10 +2,12 @@ using WorkflowRuntime.Application.Abstractions;
 
 namespace WorkflowRuntime.Infrastructure.Persistence;
 
-internal sealed class EfUnitOfWork(WorkflowRuntimeDbContext db) : IUnitOfWork
+internal sealed class EfUnitOfWork(WorkflowRuntimeDbContext db, DatabaseWriteGate writeGate) : IUnitOfWork
 {
     public async Task SaveChangesAsync(CancellationToken cancellationToken = default)
     {
+        // Inside InTransactionAsync the transaction already holds the writer slot.
+        using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -26,6 +28,8 @@ internal sealed class EfUnitOfWork(WorkflowRuntimeDbContext db) : IUnitOfWork
             return await work(cancellationToken);
         }
 
+        // The whole transaction is one write: with a single writer (SQLite) it holds the slot from BEGIN to COMMIT.
+        using var slot = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await PersistenceErrors.GuardAsync(() => db.Database.BeginTransactionAsync(cancellationToken));
         try
         {

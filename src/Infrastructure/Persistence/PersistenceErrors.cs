@@ -13,6 +13,8 @@ internal static class PersistenceErrors
 {
     private const string UniqueViolationSqlState = "23505";
     private const int SqliteConstraintError = 19;
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
 
     // SQLite names the columns, not the index, of a violated unique constraint.
     private static readonly Dictionary<string, string> SqliteUniqueColumns = new(StringComparer.Ordinal)
@@ -45,6 +47,9 @@ internal static class PersistenceErrors
             new UniqueConstraintViolationException(postgres.ConstraintName ?? "unknown", exception),
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>
             new UniqueConstraintViolationException(name, exception),
+        // Another connection held the file longer than the busy timeout: nothing was written, a retry may succeed.
+        SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } =>
+            new PersistenceUnavailableException($"the embedded database stayed locked by another writer: {exception.Message}", exception),
         NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
             // The message reaches callers ("the database is unavailable: …"): never the server's or driver's text.
             new PersistenceUnavailableException(SafeErrorText.Describe(exception), exception),

@@ -15,6 +15,13 @@ public sealed class PersistenceOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = "WorkflowRuntime:Persistence:SqlitePath must name a file.")]
     public string SqlitePath { get; set; } = "data/workflow-runtime.db";
 
+    /// <summary>How long an embedded connection waits for the one writer before SQLite answers "database is locked".</summary>
+    [Range(0, 600_000, ErrorMessage = "WorkflowRuntime:Persistence:SqliteBusyTimeoutMs must be between 0 and 600000.")]
+    public int SqliteBusyTimeoutMs { get; set; } = 5000;
+
+    /// <summary><see cref="SqlitePath"/> made absolute: a relative path is taken from the process's working directory.</summary>
+    public string SqliteFullPath => Path.GetFullPath(SqlitePath);
+
     [Range(1, 600, ErrorMessage = "WorkflowRuntime:Persistence:CommandTimeoutSeconds must be between 1 and 600.")]
     public int CommandTimeoutSeconds { get; set; } = 30;
 

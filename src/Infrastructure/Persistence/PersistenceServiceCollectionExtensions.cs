@@ -30,6 +30,7 @@ public static class PersistenceServiceCollectionExtensions
                 ConfigurePostgres(options, postgres, sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.CommandTimeoutSeconds));
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
+            services.AddSingleton(_ => DatabaseWriteGate.Unrestricted());
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
                 sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "postgres"));
         }
@@ -38,16 +39,20 @@ public static class PersistenceServiceCollectionExtensions
             services.AddDbContext<SqliteWorkflowRuntimeDbContext>((sp, options) =>
             {
                 var settings = sp.GetRequiredService<IOptions<PersistenceOptions>>().Value;
-                var directory = Path.GetDirectoryName(Path.GetFullPath(settings.SqlitePath));
+                // One resolution of the path (against the working directory) for the folder and the connection alike.
+                var file = settings.SqliteFullPath;
+                var directory = Path.GetDirectoryName(file);
                 if (!string.IsNullOrEmpty(directory))
                 {
                     Directory.CreateDirectory(directory);
                 }
 
-                options.UseSqlite($"Data Source={settings.SqlitePath}", sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds))
+                options.UseSqlite($"Data Source={file}", sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds))
                     .UseSnakeCaseNamingConvention()
+                    .AddInterceptors(new SqliteConnectionSettings(settings.SqliteBusyTimeoutMs))
                     .ConfigureWarnings(QuietExpectedFailures);
             });
+            services.AddSingleton(_ => DatabaseWriteGate.SingleWriter());
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<SqliteWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, SqliteSchemaCreator>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(

@@ -77,7 +77,11 @@ internal sealed class WorkflowRuntimeGrpcService(
 
     public override async Task<CancelExecutionResponse> CancelExecution(CancelExecutionRequest request, ServerCallContext context) =>
         (await executions.CancelAsync(request.ExecutionId, request.Reason, context.CancellationToken))
-        .ToResponse(execution => new CancelExecutionResponse { Execution = mapper.Map<Execution>(execution) });
+        .ToResponse(outcome => new CancelExecutionResponse
+        {
+            Execution = mapper.Map<Execution>(outcome.Execution),
+            Canceled = outcome.Canceled,
+        });
 
     public override async Task<GetExecutionHistoryResponse> GetExecutionHistory(GetExecutionHistoryRequest request, ServerCallContext context) =>
         (await executions.HistoryAsync(request.ToRequest(), context.CancellationToken))

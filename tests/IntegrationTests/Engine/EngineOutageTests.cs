@@ -27,6 +27,21 @@ public sealed class EngineOutageTests
     }
 
     [Fact]
+    public async Task Cancel_OnClosedPort_IsReportedUnreachable_WithinTheCallTimeout()
+    {
+        var address = $"http://127.0.0.1:{FreePort.Next()}";
+        using var engine = EngineTestClients.Create(EngineTestClients.OptionsFor(address, CallTimeoutMs));
+
+        var elapsed = Stopwatch.StartNew();
+        var cancel = await engine.CancelAsync("sim-1", "operator");
+        elapsed.Stop();
+
+        Assert.Equal(EngineCancelOutcome.Unreachable, cancel.Outcome);
+        Assert.Contains(address, cancel.Message, StringComparison.Ordinal);
+        Assert.True(elapsed.Elapsed < Bound, $"Cancel took {elapsed.Elapsed} against a closed port");
+    }
+
+    [Fact]
     public async Task Calls_ToAnEngineThatAcceptsButNeverAnswers_ThrowEngineUnavailableAtTheDeadline()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);

@@ -83,8 +83,9 @@ public sealed class GrpcWorkflowEngineTests : IAsyncLifetime
         await Task.Delay(Latency); // longer than any latency: a hanging run is still running
         Assert.Equal(EngineStatus.Running, (await _engine.GetStatusAsync(started.EngineExecutionId)).Status);
 
-        await _engine.CancelAsync(started.EngineExecutionId, "execution timeout");
+        var cancel = await _engine.CancelAsync(started.EngineExecutionId, "execution timeout");
 
+        Assert.Equal(EngineCancelOutcome.Canceled, cancel.Outcome);
         var state = await _engine.GetStatusAsync(started.EngineExecutionId);
         Assert.Equal(EngineStatus.Canceled, state.Status);
         Assert.Equal("canceled: execution timeout", state.ErrorMessage);
@@ -97,8 +98,10 @@ public sealed class GrpcWorkflowEngineTests : IAsyncLifetime
         _simulation.SetBehaviour(Key, SimulatedBehaviour.Success(TimeSpan.Zero));
         var started = await _engine.ExecuteAsync(EngineTestClients.Request(_workflowId));
 
-        await _engine.CancelAsync(started.EngineExecutionId, "too late");
+        var cancel = await _engine.CancelAsync(started.EngineExecutionId, "too late");
 
+        Assert.Equal(EngineCancelOutcome.AlreadyFinished, cancel.Outcome);
+        Assert.Equal(new EngineExecutionState(EngineStatus.Success, """{"ok":true}""", null), cancel.FinalState);
         Assert.Equal(EngineStatus.Success, started.Status);
         Assert.Equal(EngineStatus.Success, (await _engine.GetStatusAsync(started.EngineExecutionId)).Status);
         Assert.Equal(1, _simulation.CancelCalls(Key));
@@ -157,13 +160,27 @@ public sealed class GrpcWorkflowEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Execute_twice_with_one_idempotency_key_starts_one_run_and_returns_its_id_both_times()
+    {
+        var request = EngineTestClients.Request(_workflowId) with { IdempotencyKey = Guid.NewGuid().ToString() };
+
+        var first = await _engine.ExecuteAsync(request);
+        var again = await _engine.ExecuteAsync(request);
+
+        Assert.Equal(first.EngineExecutionId, again.EngineExecutionId);
+        Assert.Equal(1, _simulation.ExecuteCalls(Key));
+        Assert.Equal(1, _simulation.DeduplicatedExecuteCalls(Key));
+    }
+
+    [Fact]
     public async Task UnknownExecutionId_IsRejectedNotUnavailable()
     {
         var status = await Assert.ThrowsAsync<EngineRejectedException>(() => _engine.GetStatusAsync("sim-does-not-exist"));
-        var cancel = await Assert.ThrowsAsync<EngineRejectedException>(() => _engine.CancelAsync("sim-does-not-exist", "r"));
+        var cancel = await _engine.CancelAsync("sim-does-not-exist", "r");
 
         Assert.Contains("NotFound", status.Message, StringComparison.Ordinal);
         Assert.Contains(_server.Address, status.Message, StringComparison.Ordinal);
+        Assert.Equal(EngineCancelOutcome.UnknownRun, cancel.Outcome);
         Assert.Contains("NotFound", cancel.Message, StringComparison.Ordinal);
         Assert.Equal(2, _log.Entries.Count(e => e is { Level: LogLevel.Warning, EventName: "engine_call_failed" }));
     }

@@ -52,24 +52,56 @@ public sealed class ExecutionRecoveryTests(SharedHostFixture fixture) : IAsyncLi
     }
 
     [Fact]
-    public async Task A_run_the_engine_never_got_is_closed_as_error_when_its_instance_is_gone()
+    public async Task A_run_whose_instance_died_after_the_engine_took_it_but_before_running_was_recorded_completes_once()
+    {
+        // What a dead instance leaves when it dies between the engine's answer and writing RUNNING: the engine has
+        // the run (sent with the execution id as key), the row is NEW with a stale heartbeat and no engine id.
+        var workflowId = (await fixture.Host.Runtime.DeployWorkflowAsync(Deploy("user-1", Manual()))).Deployment.WorkflowId;
+        _engine.SetBehaviour(workflowId, SimulatedBehaviour.Success(TimeSpan.FromSeconds(1), """{"from":"the first dispatch"}"""));
+        var executionId = Guid.NewGuid();
+        var inEngine = _engine.Execute(workflowId, "{}", "MANUAL", string.Empty, new Dictionary<string, string>(),
+            new Dictionary<string, string> { ["runtime_execution_id"] = executionId.ToString() }, executionId.ToString());
+        await InsertAsADeadInstanceLeftItAsync(executionId, workflowId);
+
+        var ended = await WaitForEndAsync(executionId);
+
+        Assert.Equal(ExecutionStatus.Success, ended.Status);
+        Assert.Equal(inEngine.ExecutionId, ended.EngineExecutionId);
+        Assert.Equal("""{"from":"the first dispatch"}""", ended.ResultData);
+        Assert.Equal(1, _engine.ExecuteCalls(workflowId));
+        Assert.Equal(1, _engine.DeduplicatedExecuteCalls(workflowId));
+        await LockAssertions.AssertLockFreeAsync(workflowId);
+    }
+
+    [Fact]
+    public async Task A_run_whose_instance_died_before_the_engine_got_it_is_started_once_by_the_sweeper()
     {
         var workflowId = (await fixture.Host.Runtime.DeployWorkflowAsync(Deploy("user-1", Manual()))).Deployment.WorkflowId;
+        _engine.SetBehaviour(workflowId, SimulatedBehaviour.Success(TimeSpan.FromMilliseconds(200)));
         var executionId = Guid.NewGuid();
-        await PostgresDatabase.ExecuteAsync($"""
+        await InsertAsADeadInstanceLeftItAsync(executionId, workflowId);
+
+        var ended = await WaitForEndAsync(executionId);
+
+        Assert.Equal(ExecutionStatus.Success, ended.Status);
+        var run = Assert.Single(_engine.Executions(workflowId));
+        Assert.Equal(run.ExecutionId, ended.EngineExecutionId);
+        Assert.Equal(executionId.ToString(), run.Metadata["runtime_execution_id"]);
+        Assert.Equal(0, _engine.DeduplicatedExecuteCalls(workflowId));
+    }
+
+    private static Task<int> InsertAsADeadInstanceLeftItAsync(Guid executionId, string workflowId) =>
+        PostgresDatabase.ExecuteAsync($"""
             INSERT INTO workflow_executions (id, workflow_id, status, mode, is_exclusive, trigger_data, created_at, deadline_at, heartbeat_at, owner_instance_id, revision)
             VALUES ('{executionId}', '{workflowId}', 'NEW', 'MANUAL', true, '{"{}"}', now() - interval '1 minute',
                     now() + interval '1 hour', now() - interval '1 minute', 'dead-instance', 0)
             """);
 
-        var closed = await Eventually.Until(
+    private async Task<Execution> WaitForEndAsync(Guid executionId) =>
+        await Eventually.Until(
             async () => (await fixture.Host.Runtime.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId.ToString() })).Execution,
-            e => e.Status != ExecutionStatus.New,
-            TimeSpan.FromSeconds(20));
-
-        Assert.Equal(ExecutionStatus.Error, closed.Status);
-        Assert.Equal("runtime instance lost", closed.ErrorMessage);
-    }
+            e => e.Status is not (ExecutionStatus.New or ExecutionStatus.Running),
+            TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task On_sigterm_a_running_execution_finishes_and_is_recorded_and_the_process_exits_zero_without_locks()

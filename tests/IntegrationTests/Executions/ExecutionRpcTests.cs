@@ -163,8 +163,10 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
         _engine.SetBehaviour(workflowId, SimulatedBehaviour.Hang());
         var started = (await _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId })).Execution;
 
-        var canceled = (await _client.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = started.ExecutionId, Reason = "operator" })).Execution;
+        var response = await _client.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = started.ExecutionId, Reason = "operator" });
+        var canceled = response.Execution;
 
+        Assert.True(response.Canceled);
         Assert.Equal(ExecutionStatus.Canceled, canceled.Status);
         Assert.Equal("operator", canceled.ErrorMessage);
         Assert.Equal(1, _engine.CancelCalls(workflowId));
@@ -173,6 +175,76 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
         _engine.SetBehaviour(workflowId, SimulatedBehaviour.Success(TimeSpan.Zero));
         var next = (await _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId })).Execution;
         Assert.NotEqual(ExecutionStatus.Skipped, next.Status);
+    }
+
+    [Fact]
+    public async Task CancelExecution_records_what_really_happened_a_finished_run_its_real_end_an_unreachable_engine_nothing()
+    {
+        // A host of its own: slow polls (the run ends in the engine long before the runtime looks) and its own
+        // engine, which the second half stops.
+        var simulation = new EngineSimulation(TimeProvider.System);
+        var server = await EngineSimulatorServer.StartAsync(simulation, FreePort.Next());
+        await using var host = await fixture.StartHostAsync(new Dictionary<string, string?>
+        {
+            ["WorkflowRuntime:Engine:Address"] = server.Address,
+            ["WorkflowRuntime:Engine:MaxAttempts"] = "1",
+            ["WorkflowRuntime:Engine:CallTimeoutMs"] = "1000",
+            // Polls 3 s apart, each writing the heartbeat, so the shared host's sweeper (stale after 5 s) leaves them be.
+            ["WorkflowRuntime:Executions:PollInitialMs"] = "3000",
+            ["WorkflowRuntime:Executions:PollMaxMs"] = "3000",
+        });
+        try
+        {
+            var finished = await DeployOnAsync(host, OverlapPolicy.Skip);
+            simulation.SetBehaviour(finished, SimulatedBehaviour.Success(TimeSpan.FromMilliseconds(100), """{"rows":7}"""));
+            var done = (await host.Runtime.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = finished })).Execution;
+            await Task.Delay(500); // the engine finished it; the runtime has not polled yet
+            Assert.Equal(ExecutionStatus.Running, (await host.Runtime.GetExecutionAsync(new GetExecutionRequest { ExecutionId = done.ExecutionId })).Execution.Status);
+
+            var response = await host.Runtime.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = done.ExecutionId, Reason = "operator" });
+
+            Assert.False(response.Canceled);
+            Assert.Equal(ExecutionStatus.Success, response.Execution.Status);
+            Assert.Equal("""{"rows":7}""", response.Execution.ResultData);
+            Assert.Equal("SUCCESS", await PostgresDatabase.ScalarAsync<string>($"SELECT status FROM workflow_executions WHERE id = '{done.ExecutionId}'"));
+            await LockAssertions.AssertLockFreeAsync(finished);
+
+            var hanging = await DeployOnAsync(host, OverlapPolicy.Skip);
+            simulation.SetBehaviour(hanging, SimulatedBehaviour.Hang());
+            var running = (await host.Runtime.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = hanging })).Execution;
+            await server.DisposeAsync();
+
+            var refused = await FailsWith(StatusCode.Unavailable,
+                host.Runtime.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = running.ExecutionId, Reason = "operator" }));
+
+            Assert.Contains("nothing changed", refused.Status.Detail, StringComparison.Ordinal);
+            Assert.Equal("RUNNING", await PostgresDatabase.ScalarAsync<string>($"SELECT status FROM workflow_executions WHERE id = '{running.ExecutionId}'"));
+            Assert.Equal(0, simulation.CancelCalls(hanging));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_skipped_run_keeps_its_idempotency_key_so_a_retry_returns_the_skip_instead_of_running()
+    {
+        var workflowId = await DeployAsync(OverlapPolicy.Skip);
+        _engine.SetBehaviour(workflowId, SimulatedBehaviour.Hang());
+        var holder = (await _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId })).Execution;
+
+        var skipped = await _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId, IdempotencyKey = "order-7" });
+        await _client.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = holder.ExecutionId });
+        var retried = await _client.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId, IdempotencyKey = "order-7" });
+
+        Assert.Equal(ExecutionStatus.Skipped, skipped.Execution.Status);
+        Assert.Equal("order-7", skipped.Execution.IdempotencyKey);
+        Assert.False(skipped.Deduplicated);
+        Assert.True(retried.Deduplicated);
+        Assert.Equal(skipped.Execution.ExecutionId, retried.Execution.ExecutionId);
+        Assert.Equal(ExecutionStatus.Skipped, retried.Execution.Status);
+        Assert.Equal(1, _engine.ExecuteCalls(workflowId));
     }
 
     [Fact]
@@ -257,6 +329,13 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
         await FailsWith(StatusCode.NotFound, _client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = Guid.NewGuid().ToString() }));
         await FailsWith(StatusCode.InvalidArgument, _client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = "nope" }));
         await FailsWith(StatusCode.NotFound, _client.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = Guid.NewGuid().ToString() }));
+    }
+
+    private static async Task<string> DeployOnAsync(RuntimeHost host, OverlapPolicy policy)
+    {
+        var request = Deploy("user-1", Manual());
+        request.Config = new DeploymentConfig { OverlapPolicy = policy, ExecutionTimeoutSeconds = 600 };
+        return (await host.Runtime.DeployWorkflowAsync(request)).Deployment.WorkflowId;
     }
 
     private async Task<string> DeployAsync(OverlapPolicy policy, int timeoutSeconds = 600)

@@ -185,7 +185,7 @@ public sealed class ExecutionTests
     }
 
     [Fact]
-    public void Skipped_is_born_terminal_with_its_reason_and_occurrence_but_without_idempotency_key()
+    public void Skipped_is_born_terminal_with_its_reason_occurrence_and_the_callers_idempotency_key()
     {
         var request = new ExecutionRequest("{}", Guid.NewGuid(), "cron", "key-1", Now.AddSeconds(-5), "instance-1");
 
@@ -194,7 +194,7 @@ public sealed class ExecutionTests
         Assert.Equal(ExecutionStatus.Skipped, execution.Status);
         Assert.True(execution.Status.IsTerminal());
         Assert.Equal("workflow already running", execution.SkipReason);
-        Assert.Null(execution.IdempotencyKey);
+        Assert.Equal("key-1", execution.IdempotencyKey);
         Assert.Equal(request.ScheduledFor, execution.ScheduledFor);
         Assert.False(execution.IsExclusive);
         Assert.Equal(request.TriggerId, execution.TriggerId);

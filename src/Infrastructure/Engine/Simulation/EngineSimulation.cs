@@ -19,6 +19,7 @@ public sealed class EngineSimulation
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Run> _runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkflowState> _workflows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _runsByKey = new(StringComparer.Ordinal);
     private SimulatedBehaviour _defaultBehaviour;
     private long _sequence;
 
@@ -89,6 +90,7 @@ public sealed class EngineSimulation
         lock (_gate)
         {
             _runs.Clear();
+            _runsByKey.Clear();
             _workflows.Clear();
             _defaultBehaviour = _initialDefault;
         }
@@ -96,6 +98,8 @@ public sealed class EngineSimulation
 
     /// <summary>
     /// ExecuteWorkflow: starts a run and returns it as it is right now (RUNNING, or already finished with no latency).
+    /// A non-empty <paramref name="idempotencyKey"/> already seen returns that run as it is now and starts nothing,
+    /// as the contract asks of a real engine (ADR 0023).
     /// </summary>
     /// <exception cref="EngineUnavailableException">The workflow behaves as <see cref="SimulatedOutcome.Unavailable"/>, or a failure was queued.</exception>
     public SimulatedExecution Execute(
@@ -104,7 +108,8 @@ public sealed class EngineSimulation
         string mode,
         string triggeredBy,
         IReadOnlyDictionary<string, string> inputData,
-        IReadOnlyDictionary<string, string> metadata)
+        IReadOnlyDictionary<string, string> metadata,
+        string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(workflowId);
         ArgumentNullException.ThrowIfNull(inputData);
@@ -114,6 +119,14 @@ public sealed class EngineSimulation
         {
             var workflow = State(workflowId);
             workflow.ExecuteAttempts++;
+            if (!string.IsNullOrEmpty(idempotencyKey)
+                && _runsByKey.TryGetValue(idempotencyKey, out var knownId)
+                && _runs.TryGetValue(knownId, out var known))
+            {
+                workflow.DeduplicatedCalls++;
+                return known.Snapshot(_timeProvider.GetUtcNow());
+            }
+
             if (workflow.FailuresLeft > 0)
             {
                 workflow.FailuresLeft--;
@@ -140,6 +153,11 @@ public sealed class EngineSimulation
                 new Dictionary<string, string>(inputData, StringComparer.Ordinal),
                 new Dictionary<string, string>(metadata, StringComparer.Ordinal));
             _runs.Add(run.ExecutionId, run);
+            if (!string.IsNullOrEmpty(idempotencyKey))
+            {
+                _runsByKey[idempotencyKey] = run.ExecutionId;
+            }
+
             ForgetOldRuns(now);
             return run.Snapshot(now);
         }
@@ -180,6 +198,9 @@ public sealed class EngineSimulation
 
     /// <summary>ExecuteWorkflow calls of the workflow that started a run (refused ones are not counted).</summary>
     public int ExecuteCalls(string workflowId) => Count(workflowId, static w => w.ExecuteCalls);
+
+    /// <summary>ExecuteWorkflow calls of the workflow answered with the run an earlier call of the same idempotency key started.</summary>
+    public int DeduplicatedExecuteCalls(string workflowId) => Count(workflowId, static w => w.DeduplicatedCalls);
 
     /// <summary>Every ExecuteWorkflow call of the workflow, including the ones answered UNAVAILABLE (what a client's retries add up to).</summary>
     public int ExecuteAttempts(string workflowId) => Count(workflowId, static w => w.ExecuteAttempts);
@@ -240,6 +261,12 @@ public sealed class EngineSimulation
         {
             _runs.Remove(executionId);
         }
+
+        // A key whose run is forgotten is forgotten with it (the retention a real engine must at least match).
+        foreach (var key in _runsByKey.Where(entry => !_runs.ContainsKey(entry.Value)).Select(entry => entry.Key).ToList())
+        {
+            _runsByKey.Remove(key);
+        }
     }
 
     private sealed class WorkflowState
@@ -251,6 +278,8 @@ public sealed class EngineSimulation
         public int ExecuteAttempts { get; set; }
 
         public int ExecuteCalls { get; set; }
+
+        public int DeduplicatedCalls { get; set; }
 
         public int CancelCalls { get; set; }
     }

@@ -19,7 +19,8 @@ public sealed class EngineSimulatorService(EngineSimulation simulation) : Workfl
         try
         {
             run = simulation.Execute(
-                request.WorkflowId, request.WorkflowDefinition, request.Mode, request.TriggeredBy, request.InputData, request.Metadata);
+                request.WorkflowId, request.WorkflowDefinition, request.Mode, request.TriggeredBy, request.InputData, request.Metadata,
+                request.IdempotencyKey);
         }
         catch (EngineUnavailableException ex)
         {

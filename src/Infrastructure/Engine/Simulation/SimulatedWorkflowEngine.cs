@@ -16,7 +16,8 @@ public sealed class SimulatedWorkflowEngine(EngineSimulation simulation) : IWork
             request.Mode,
             request.TriggeredBy ?? string.Empty,
             request.InputData,
-            request.Metadata);
+            request.Metadata,
+            request.IdempotencyKey);
         return Task.FromResult(new EngineStartResult(run.ExecutionId, run.Status, "accepted"));
     }
 
@@ -30,14 +31,18 @@ public sealed class SimulatedWorkflowEngine(EngineSimulation simulation) : IWork
         return Task.FromResult(new EngineExecutionState(run.Status, run.ResultData, run.ErrorMessage));
     }
 
-    public Task CancelAsync(string engineExecutionId, string reason, CancellationToken cancellationToken = default)
+    public Task<EngineCancelResult> CancelAsync(string engineExecutionId, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(engineExecutionId);
         cancellationToken.ThrowIfCancellationRequested();
 
-        // A run that already finished keeps its status, as with the real engine: not an error.
-        return simulation.Cancel(engineExecutionId, reason) == SimulatedCancelOutcome.NotFound
-            ? throw new EngineRejectedException($"The simulated engine has no execution {engineExecutionId}.")
-            : Task.CompletedTask;
+        // A run that already finished keeps its status, as with the real engine: not an error, and its end is reported.
+        return Task.FromResult(simulation.Cancel(engineExecutionId, reason) switch
+        {
+            SimulatedCancelOutcome.Canceled => EngineCancelResult.Canceled(),
+            SimulatedCancelOutcome.AlreadyFinished when simulation.Find(engineExecutionId) is { } run =>
+                EngineCancelResult.AlreadyFinished(new EngineExecutionState(run.Status, run.ResultData, run.ErrorMessage)),
+            _ => EngineCancelResult.UnknownRun($"The simulated engine has no execution {engineExecutionId}."),
+        });
     }
 }

@@ -211,7 +211,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.Equal(ExecutionStatus.Skipped, skipped.Status);
         Assert.Equal(ExecutionCoordinator.LockHeldReason, skipped.SkipReason);
         Assert.Equal(deployment.Id, skipped.WorkflowId);
-        Assert.Null(skipped.IdempotencyKey);
+        Assert.Equal("key-1", skipped.IdempotencyKey);
         Assert.Single(_h.SavesOf(skipped.Id, ExecutionStatus.Skipped));
         _h.Engine.Verify(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()), Times.Never);
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
@@ -343,6 +343,90 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.Equal(ResultStatus.Unavailable, result.Status);
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
         _h.Engine.Verify(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Trigger_sends_its_execution_id_as_the_engines_idempotency_key()
+    {
+        var deployment = Given(Samples.Deployed());
+        EngineStartRequest? sent = null;
+        _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((EngineStartRequest r, CancellationToken _) => sent = r)
+            .ReturnsAsync(new EngineStartResult("engine-42", EngineStatus.Running, null));
+
+        var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
+
+        Assert.NotNull(sent);
+        Assert.Equal(result.Value.Execution.Id.ToString(), sent.IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task Trigger_whose_running_write_fails_after_the_engine_took_the_run_answers_running_and_the_tracker_writes_it()
+    {
+        var deployment = Given(Samples.Deployed());
+        Execution? stored = null;
+        _h.Executions.Setup(r => r.Add(It.IsAny<Execution>())).Callback((Execution e) => stored = e);
+        var saves = 0;
+        _h.UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>()))
+            .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+        Execution? reread = null;
+        _h.Executions.Setup(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Guid id, CancellationToken _) => reread ??= Reread(stored!));
+
+        var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
+
+        Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.Equal(ExecutionStatus.Running, result.Value.Execution.Status);
+        await Eventually.HoldsAsync(() => reread?.Status == ExecutionStatus.Running, "the tracker writes RUNNING on the stored run");
+        Assert.Equal(ExecutionHarness.EngineId, reread!.EngineExecutionId);
+        Assert.True(saves >= 3);
+        Assert.True(_h.Tracker.IsTracking(result.Value.Execution.Id));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Trigger_whose_failure_write_fails_is_answered_error_and_the_tracker_records_the_error_and_frees_the_lock()
+    {
+        var deployment = Given(Samples.Deployed());
+        Execution? stored = null;
+        _h.Executions.Setup(r => r.Add(It.IsAny<Execution>())).Callback((Execution e) => stored = e);
+        _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new EngineUnavailableException("engine down"));
+        var saves = 0;
+        _h.UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>()))
+            .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+        Execution? reread = null;
+        _h.Executions.Setup(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Guid id, CancellationToken _) => reread ??= Reread(stored!));
+
+        var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
+
+        Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.Equal(ExecutionStatus.Error, result.Value.Execution.Status);
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(result.Value.Execution.Id), "the tracker wrote the error and stopped");
+        Assert.Equal(ExecutionStatus.Error, reread!.Status);
+        Assert.Contains("engine down", reread.ErrorMessage, StringComparison.Ordinal);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_skipped_trigger_whose_key_a_concurrent_twin_took_first_returns_the_twin_deduplicated()
+    {
+        var deployment = Given(Samples.Deployed());
+        _h.Locks.Setup(l => l.AcquireLockAsync(deployment.Id.ToString(), It.IsAny<TimeSpan?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((LockHandle?)null);
+        var twin = ExecutionHarness.Running();
+        var lookups = 0;
+        _h.Executions.Setup(r => r.FindByIdempotencyKeyAsync(deployment.Id, "key-1", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => ++lookups > 7 ? twin : null);
+        _h.FailNextSave(new UniqueConstraintViolationException(UniqueConstraints.ExecutionIdempotencyKey));
+
+        var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()) with { IdempotencyKey = "key-1" });
+
+        Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.True(result.Value.Deduplicated);
+        Assert.Same(twin, result.Value.Execution);
+        Assert.Equal(0, _h.SaveCount);
     }
 
     [Fact]
@@ -607,6 +691,15 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /// <summary>The stored row as a fresh read sees it after a failed write: the same run, still NEW.</summary>
+    private static Execution Reread(Execution written)
+    {
+        var fresh = Execution.Start(written.WorkflowId, written.Mode, new ExecutionRequest(written.TriggerData, InstanceId: written.OwnerInstanceId),
+            OverlapPolicy.Skip, TimeSpan.FromHours(1), written.CreatedAt);
+        typeof(Execution).GetProperty(nameof(Execution.Id))!.SetValue(fresh, written.Id);
+        return fresh;
+    }
 
     private Deployment Given(Deployment deployment)
     {

@@ -69,6 +69,8 @@ internal sealed class ExecutionHarness : IAsyncDisposable
             .ReturnsAsync(new EngineStartResult(EngineId, EngineStatus.Running, null));
         Engine.Setup(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new EngineExecutionState(EngineStatus.Running, null, null));
+        Engine.Setup(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(EngineCancelResult.Canceled());
     }
 
     public Mock<IDeploymentRepository> Deployments { get; } = new();
@@ -130,7 +132,7 @@ internal sealed class ExecutionHarness : IAsyncDisposable
     public ExecutionService Service() => new(Executions.Object, UnitOfWork.Object, Engine.Object, Locks.Object,
         Options.Create(Settings), Clock, NullLogger<ExecutionService>.Instance);
 
-    public ExecutionSweeper Sweeper() => new(ScopeFactory, Tracker, Locks.Object, Options.Create(Settings), Identity, Clock,
+    public ExecutionSweeper Sweeper() => new(ScopeFactory, Tracker, Locks.Object, Engine.Object, Options.Create(Settings), Identity, Clock,
         NullLogger<ExecutionSweeper>.Instance);
 
     public IServiceScopeFactory ScopeFactory => Provider.GetRequiredService<IServiceScopeFactory>();
@@ -206,6 +208,7 @@ internal sealed class ExecutionHarness : IAsyncDisposable
     private ServiceProvider Provider => _provider ??= new ServiceCollection()
         .AddScoped(_ => Executions.Object)
         .AddScoped(_ => UnitOfWork.Object)
+        .AddScoped(_ => Deployments.Object)
         .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
     private ExecutionTracker CreateTracker() => new(ScopeFactory, Engine.Object, Locks.Object, Options.Create(Settings), Identity,

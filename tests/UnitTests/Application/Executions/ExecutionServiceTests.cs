@@ -104,27 +104,30 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
     {
         var execution = _h.Store(ExecutionHarness.Running());
         _h.Engine.Setup(e => e.CancelAsync(ExecutionHarness.EngineId, It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new EngineUnavailableException("engine unreachable"));
+            .ReturnsAsync(EngineCancelResult.Unreachable("engine unreachable"));
 
         var result = await _h.Service().CancelAsync(execution.Id.ToString(), "stop");
 
         Assert.Equal(ResultStatus.Unavailable, result.Status);
+        Assert.Contains("engine unreachable", result.Errors.Single(), StringComparison.Ordinal);
         Assert.Equal(ExecutionStatus.Running, execution.Status);
         Assert.Equal(0, _h.SaveCount);
         _h.Locks.VerifyNoOtherCalls();
     }
 
     [Fact]
-    public async Task Cancel_the_engine_no_longer_knows_is_still_recorded_canceled()
+    public async Task Cancel_the_engine_no_longer_knows_is_recorded_canceled_and_says_the_engine_had_no_record()
     {
         var execution = _h.Store(ExecutionHarness.Running());
         _h.Engine.Setup(e => e.CancelAsync(ExecutionHarness.EngineId, It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new EngineRejectedException("execution not found"));
+            .ReturnsAsync(EngineCancelResult.UnknownRun("execution not found"));
 
         var result = await _h.Service().CancelAsync(execution.Id.ToString(), "stop");
 
         Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.True(result.Value.Canceled);
         Assert.Equal(ExecutionStatus.Canceled, execution.Status);
+        Assert.Equal("stop (the engine had no record of the run)", execution.ErrorMessage);
         Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Canceled));
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
     }
@@ -139,7 +142,8 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
         var result = await _h.Service().CancelAsync(execution.Id.ToString(), "  wrong input file  ");
 
         Assert.Equal(ResultStatus.Ok, result.Status);
-        Assert.Same(execution, result.Value);
+        Assert.Same(execution, result.Value.Execution);
+        Assert.True(result.Value.Canceled);
         Assert.Equal(ExecutionStatus.Canceled, execution.Status);
         Assert.Equal("wrong input file", execution.ErrorMessage);
         Assert.Equal(Now, execution.FinishedAt);
@@ -164,16 +168,55 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Cancel_of_a_run_the_engine_never_got_does_not_call_the_engine()
+    public async Task Cancel_of_a_run_still_being_handed_to_the_engine_is_unavailable_and_changes_nothing()
     {
         var execution = _h.Store(ExecutionHarness.Pending());
 
         var result = await _h.Service().CancelAsync(execution.Id.ToString(), null);
 
-        Assert.Equal(ResultStatus.Ok, result.Status);
-        Assert.Equal(ExecutionStatus.Canceled, execution.Status);
+        Assert.Equal(ResultStatus.Unavailable, result.Status);
+        Assert.Contains("NEW", result.Errors.Single(), StringComparison.Ordinal);
+        Assert.Equal(ExecutionStatus.New, execution.Status);
         _h.Engine.VerifyNoOtherCalls();
+        AssertNothingChanged();
+    }
+
+    [Theory]
+    [InlineData(EngineStatus.Success, ExecutionStatus.Success)]
+    [InlineData(EngineStatus.Error, ExecutionStatus.Error)]
+    [InlineData(EngineStatus.Canceled, ExecutionStatus.Canceled)]
+    public async Task Cancel_of_a_run_that_already_ended_in_the_engine_records_its_real_end_and_says_it_did_not_cancel(
+        EngineStatus engineStatus, ExecutionStatus recorded)
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        var final = new EngineExecutionState(engineStatus, engineStatus == EngineStatus.Success ? """{"rows":3}""" : null,
+            engineStatus == EngineStatus.Success ? null : "it ended");
+        _h.Engine.Setup(e => e.CancelAsync(ExecutionHarness.EngineId, It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(EngineCancelResult.AlreadyFinished(final));
+
+        var result = await _h.Service().CancelAsync(execution.Id.ToString(), "stop");
+
+        Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.False(result.Value.Canceled);
+        Assert.Equal(recorded, execution.Status);
+        Assert.Equal(final.ResultData, execution.ResultData);
+        Assert.Single(_h.SavesOf(execution.Id, recorded));
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Cancel_the_engine_declines_for_a_run_it_still_runs_is_a_failed_precondition_and_changes_nothing()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.Setup(e => e.CancelAsync(ExecutionHarness.EngineId, It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(EngineCancelResult.AlreadyFinished(new EngineExecutionState(EngineStatus.Running, null, null)));
+
+        var result = await _h.Service().CancelAsync(execution.Id.ToString(), "stop");
+
+        Assert.Equal(ResultStatus.Conflict, result.Status);
+        Assert.Equal(FailureCode.FailedPrecondition, result.Errors.First());
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Equal(0, _h.SaveCount);
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using Moq;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.UnitTests.Support;
 
 namespace WorkflowRuntime.UnitTests.Application.Executions;
 
@@ -57,7 +59,7 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_stale_new_run_the_engine_never_got_is_closed_as_lost_and_its_lock_released()
+    public async Task A_stale_new_run_whose_workflow_is_gone_is_closed_as_lost_and_its_lock_released()
     {
         var execution = _h.Store(ExecutionHarness.Pending(at: LongAgo));
         Stale(execution);
@@ -75,6 +77,110 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
             It.IsAny<CancellationToken>()), Times.Once);
         Assert.False(_h.Tracker.IsTracking(execution.Id));
         _h.Engine.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task A_stale_new_run_is_sent_to_the_engine_again_with_its_execution_id_as_key_recorded_running_and_tracked()
+    {
+        var deployment = Samples.Deployed();
+        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        var execution = _h.Store(PendingOf(deployment.Id));
+        Stale(execution);
+        EngineStartRequest? sent = null;
+        _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((EngineStartRequest r, CancellationToken _) => sent = r)
+            .ReturnsAsync(new EngineStartResult("engine-run-from-before", EngineStatus.Running, null));
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.NotNull(sent);
+        Assert.Equal(execution.Id.ToString(), sent.IdempotencyKey);
+        Assert.Equal(execution.Id.ToString(), sent.Metadata["runtime_execution_id"]);
+        Assert.Equal(deployment.Definition.Json, sent.WorkflowDefinition);
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Equal("engine-run-from-before", execution.EngineExecutionId);
+        Assert.Equal(ExecutionHarness.InstanceId, execution.OwnerInstanceId);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Running));
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_stale_new_run_the_engine_cannot_take_now_stays_new_claimed_by_this_instance_for_a_later_sweep()
+    {
+        var deployment = Samples.Deployed();
+        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        var execution = _h.Store(PendingOf(deployment.Id));
+        Stale(execution);
+        _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new EngineUnavailableException("engine down"));
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.Equal(ExecutionStatus.New, execution.Status);
+        Assert.Equal(ExecutionHarness.InstanceId, execution.OwnerInstanceId);
+        Assert.Equal(Now, execution.HeartbeatAt);
+        Assert.False(_h.Tracker.IsTracking(execution.Id));
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_stale_new_run_the_engine_refuses_is_closed_as_error_with_the_refusal()
+    {
+        var deployment = Samples.Deployed();
+        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        var execution = _h.Store(PendingOf(deployment.Id));
+        Stale(execution);
+        _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new EngineRejectedException("invalid definition"));
+
+        await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(ExecutionStatus.Error, execution.Status);
+        Assert.Contains("invalid definition", execution.ErrorMessage, StringComparison.Ordinal);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task A_re_dispatched_run_whose_running_write_fails_is_handed_to_the_tracker_which_writes_it()
+    {
+        var deployment = Samples.Deployed();
+        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        var execution = _h.Store(PendingOf(deployment.Id));
+        Stale(execution);
+        var saves = 0;
+        _h.UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>()))
+            .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+        var stored = PendingOf(deployment.Id, execution.Id);
+
+        // What the database still holds after the failed write: the run, NEW.
+        _h.Executions.Setup(r => r.FindAsync(execution.Id, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => saves >= 2 ? stored : execution);
+
+        await _h.Sweeper().SweepAsync();
+
+        await Eventually.HoldsAsync(() => stored.Status == ExecutionStatus.Running, "the tracker writes RUNNING");
+        Assert.Equal(ExecutionHarness.EngineId, stored.EngineExecutionId);
+        Assert.True(saves >= 3);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+    }
+
+    [Fact]
+    public async Task A_sweep_write_the_database_refuses_is_left_for_the_next_sweep_and_the_others_go_on()
+    {
+        var refused = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        var free = _h.Store(ExecutionHarness.Running(at: LongAgo));
+        _h.Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([refused.Id, free.Id]);
+        _h.FailNextSave(new PersistenceUnavailableException("database is locked"));
+
+        var handled = await _h.Sweeper().SweepAsync();
+
+        Assert.Equal(1, handled);
+        Assert.False(_h.Tracker.IsTracking(refused.Id));
+        Assert.True(_h.Tracker.IsTracking(free.Id));
     }
 
     [Fact]
@@ -180,6 +286,20 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
         Assert.Equal(0, handled);
         Assert.Equal(0, _h.SaveCount);
         _h.Executions.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    private static Execution PendingOf(Guid workflowId, Guid? id = null)
+    {
+        var execution = Execution.Start(workflowId, ExecutionMode.Manual,
+            new ExecutionRequest("{}", InstanceId: ExecutionHarness.OtherInstanceId), OverlapPolicy.Skip, TimeSpan.FromHours(1), LongAgo);
+        execution.AttachLock(ExecutionHarness.LockToken);
+        if (id is { } fixedId)
+        {
+            // The same row read again from the database: same id (the materialiser sets it; tests use reflection).
+            typeof(Execution).GetProperty(nameof(Execution.Id))!.SetValue(execution, fixedId);
+        }
+
+        return execution;
     }
 
     private void Stale(params Execution[] executions) =>

@@ -133,18 +133,65 @@ public sealed class ExecutionTrackerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Past_the_deadline_the_run_is_saved_timeout_even_when_the_engine_cannot_be_told()
+    public async Task Past_the_deadline_with_the_cancel_undelivered_the_run_stays_running_and_the_cancel_is_sent_again()
+    {
+        var execution = _h.Store(ExecutionHarness.Running(timeout: TimeSpan.FromSeconds(30)));
+        _h.Engine.SetupSequence(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(EngineCancelResult.Unreachable("engine down"))
+            .ReturnsAsync(EngineCancelResult.Canceled());
+        _h.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        _h.Tracker.Track(execution, null);
+        await _h.TimersArmedAsync(1);
+
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Empty(_h.SavesOf(execution.Id, ExecutionStatus.Timeout));
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run ends once the cancel is delivered");
+        Assert.Equal(ExecutionStatus.Timeout, execution.Status);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Timeout));
+        _h.Engine.Verify(e => e.CancelAsync(ExecutionHarness.EngineId, "deadline exceeded", It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task Past_the_deadline_a_run_that_already_succeeded_in_the_engine_is_recorded_success_not_timeout()
     {
         var execution = _h.Store(ExecutionHarness.Running(timeout: TimeSpan.FromSeconds(30)));
         _h.Engine.Setup(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ThrowsAsync(new EngineUnavailableException("engine down"));
+            .ReturnsAsync(EngineCancelResult.AlreadyFinished(new EngineExecutionState(EngineStatus.Success, """{"ok":1}""", null)));
+        _h.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await TrackToTheEndAsync(execution);
+
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Equal("""{"ok":1}""", execution.ResultData);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Success));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Past_the_deadline_a_run_the_engine_does_not_know_or_refuses_to_cancel_is_recorded_timeout(bool refused)
+    {
+        var execution = _h.Store(ExecutionHarness.Running(timeout: TimeSpan.FromSeconds(30)));
+        var cancel = _h.Engine.Setup(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()));
+        if (refused)
+        {
+            cancel.ThrowsAsync(new EngineRejectedException("invalid argument"));
+        }
+        else
+        {
+            cancel.ReturnsAsync(EngineCancelResult.UnknownRun("no such run"));
+        }
+
         _h.Clock.Advance(TimeSpan.FromMinutes(1));
 
         await TrackToTheEndAsync(execution);
 
         Assert.Equal(ExecutionStatus.Timeout, execution.Status);
         Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Timeout));
-        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     // ---------------------------------------------------------------- heartbeat
@@ -395,6 +442,80 @@ public sealed class ExecutionTrackerTests : IAsyncDisposable
     }
 
     // ---------------------------------------------------------------- helpers
+
+    [Fact]
+    public async Task An_unexpected_failure_of_a_poll_is_logged_and_the_run_stays_tracked_and_is_finished_later()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.SetupSequence(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("SQLite Error 5: 'database is locked'."))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
+
+        _h.Tracker.Track(execution, null);
+        await _h.TimersArmedAsync(1);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is finished on the next poll");
+        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Success));
+    }
+
+    [Fact]
+    public async Task A_final_write_the_database_refuses_is_written_again_on_the_next_poll()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Engine.Setup(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
+        _h.FailNextSave(new PersistenceUnavailableException("database is locked"));
+        var fresh = Reread(execution);
+        _h.Executions.SetupSequence(r => r.FindAsync(execution.Id, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(execution)
+            .ReturnsAsync(fresh);
+
+        _h.Tracker.Track(execution, null);
+        await _h.TimersArmedAsync(1);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is finished on the next poll");
+        Assert.Equal(ExecutionStatus.Success, fresh.Status);
+    }
+
+    [Fact]
+    public async Task An_unsaved_change_is_dropped_when_someone_else_already_moved_the_run_on()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        var applied = false;
+
+        _h.Tracker.Track(execution, null, _ => applied = true);
+        await _h.TimersArmedAsync(1);
+
+        Assert.False(applied);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+    }
+
+    [Fact]
+    public async Task An_unsaved_change_to_a_new_run_is_written_before_the_run_is_followed()
+    {
+        var execution = _h.Store(ExecutionHarness.Pending());
+
+        _h.Tracker.Track(execution, null, e => e.MarkRunning("engine-late", Now));
+        await _h.TimersArmedAsync(1);
+
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
+        Assert.Equal("engine-late", execution.EngineExecutionId);
+        Assert.Single(_h.SavesOf(execution.Id, ExecutionStatus.Running));
+        _h.Engine.Verify(e => e.GetStatusAsync("engine-late", It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    private static Execution Reread(Execution written)
+    {
+        var fresh = ExecutionHarness.Running();
+        typeof(Execution).GetProperty(nameof(Execution.Id))!.SetValue(fresh, written.Id);
+        return fresh;
+    }
 
     private async Task TrackToTheEndAsync(Execution execution, LockHandle? handle = null)
     {

@@ -283,6 +283,23 @@ public sealed class EngineSimulationTests
     }
 
     [Fact]
+    public void A_forgotten_run_forgets_its_idempotency_key_too()
+    {
+        var simulation = new EngineSimulation(_clock, SimulatedBehaviour.Success(TimeSpan.Zero), maxRetainedExecutions: 10);
+        var first = simulation.Execute("wf-1", "{}", "MANUAL", "", NoData, NoData, "key-0");
+        Assert.Equal(first.ExecutionId, simulation.Execute("wf-1", "{}", "MANUAL", "", NoData, NoData, "key-0").ExecutionId);
+        for (var i = 1; i <= 10; i++)
+        {
+            simulation.Execute("wf-1", "{}", "MANUAL", "", NoData, NoData, $"key-{i}");
+        }
+
+        Assert.Null(simulation.Find(first.ExecutionId));
+        var again = simulation.Execute("wf-1", "{}", "MANUAL", "", NoData, NoData, "key-0");
+        Assert.NotEqual(first.ExecutionId, again.ExecutionId);
+        Assert.Equal(1, simulation.DeduplicatedExecuteCalls("wf-1"));
+    }
+
+    [Fact]
     public async Task ConcurrentCalls_AreAllCountedAndGetDistinctIds()
     {
         _simulation.FailNextExecuteCalls("wf-1", 50);

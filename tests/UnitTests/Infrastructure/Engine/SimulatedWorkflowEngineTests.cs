@@ -79,8 +79,9 @@ public sealed class SimulatedWorkflowEngineTests
         _simulation.SetBehaviour(Key, SimulatedBehaviour.Hang());
         var started = await _engine.ExecuteAsync(Request());
 
-        await _engine.CancelAsync(started.EngineExecutionId, "timeout");
+        var cancel = await _engine.CancelAsync(started.EngineExecutionId, "timeout");
 
+        Assert.Equal(EngineCancelResult.Canceled(), cancel);
         var state = await _engine.GetStatusAsync(started.EngineExecutionId);
         Assert.Equal(EngineStatus.Canceled, state.Status);
         Assert.Equal("canceled: timeout", state.ErrorMessage);
@@ -93,18 +94,47 @@ public sealed class SimulatedWorkflowEngineTests
         var started = await _engine.ExecuteAsync(Request());
         _clock.Advance(Latency);
 
-        await _engine.CancelAsync(started.EngineExecutionId, "late");
+        var cancel = await _engine.CancelAsync(started.EngineExecutionId, "late");
 
+        Assert.Equal(EngineCancelOutcome.AlreadyFinished, cancel.Outcome);
+        Assert.Equal(new EngineExecutionState(EngineStatus.Success, """{"ok":true}""", null), cancel.FinalState);
         Assert.Equal(EngineStatus.Success, (await _engine.GetStatusAsync(started.EngineExecutionId)).Status);
     }
 
     [Fact]
-    public async Task UnknownExecutionId_IsRejected()
+    public async Task Execute_with_a_known_idempotency_key_returns_the_same_run_and_starts_nothing()
+    {
+        var request = Request() with { IdempotencyKey = "exec-1" };
+
+        var first = await _engine.ExecuteAsync(request);
+        var again = await _engine.ExecuteAsync(request);
+        var other = await _engine.ExecuteAsync(request with { IdempotencyKey = "exec-2" });
+
+        Assert.Equal(first.EngineExecutionId, again.EngineExecutionId);
+        Assert.NotEqual(first.EngineExecutionId, other.EngineExecutionId);
+        Assert.Equal(2, _simulation.ExecuteCalls(Key));
+        Assert.Equal(1, _simulation.DeduplicatedExecuteCalls(Key));
+        Assert.Equal(3, _simulation.ExecuteAttempts(Key));
+    }
+
+    [Fact]
+    public async Task Execute_without_a_key_starts_a_run_each_time()
+    {
+        var first = await _engine.ExecuteAsync(Request());
+        var second = await _engine.ExecuteAsync(Request());
+
+        Assert.NotEqual(first.EngineExecutionId, second.EngineExecutionId);
+        Assert.Equal(0, _simulation.DeduplicatedExecuteCalls(Key));
+    }
+
+    [Fact]
+    public async Task UnknownExecutionId_IsRejected_and_its_cancel_is_an_unknown_run()
     {
         var status = await Assert.ThrowsAsync<EngineRejectedException>(() => _engine.GetStatusAsync("sim-unknown"));
-        var cancel = await Assert.ThrowsAsync<EngineRejectedException>(() => _engine.CancelAsync("sim-unknown", "x"));
+        var cancel = await _engine.CancelAsync("sim-unknown", "x");
 
         Assert.Contains("sim-unknown", status.Message, StringComparison.Ordinal);
+        Assert.Equal(EngineCancelOutcome.UnknownRun, cancel.Outcome);
         Assert.Contains("sim-unknown", cancel.Message, StringComparison.Ordinal);
     }
 
