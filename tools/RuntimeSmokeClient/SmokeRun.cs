@@ -20,6 +20,7 @@ internal sealed class SmokeRun(SmokeArguments arguments, TextWriter output)
             var runtime = new WorkflowRuntimeService.WorkflowRuntimeServiceClient(channel);
             var workflowId = await DeployAsync(runtime, cancellationToken);
             await TriggerAsync(runtime, workflowId, cancellationToken);
+            await ArchiveAsync(runtime, workflowId, cancellationToken);
             await output.WriteLineAsync("smoke: PASSED");
             return 0;
         }
@@ -102,6 +103,13 @@ internal sealed class SmokeRun(SmokeArguments arguments, TextWriter output)
         {
             throw new SmokeFailedException($"expected {arguments.ExpectedStatus}, the execution ended {status}");
         }
+    }
+
+    /// <summary>Archives the workflow, so its cron trigger leaves the scheduler and the run leaves nothing behind.</summary>
+    private async Task ArchiveAsync(WorkflowRuntimeService.WorkflowRuntimeServiceClient runtime, string workflowId, CancellationToken cancellationToken)
+    {
+        var archived = await runtime.DeleteDeploymentAsync(new DeleteDeploymentRequest { WorkflowId = workflowId }, cancellationToken: cancellationToken);
+        await output.WriteLineAsync($"smoke: DeleteDeployment -> {archived.Deployment.Status}");
     }
 }
 
