@@ -41,7 +41,7 @@ public sealed class KubernetesManifestTests
         var monitor = RepositoryFiles.ReadAllText("deploy/k8s/servicemonitor.yaml")
             .Replace("- port: http", "- port: 8080", StringComparison.Ordinal);
 
-        var (exitCode, output) = await ValidateAsync([await WriteTempAsync(broken), await WriteTempAsync(monitor)]);
+        var (exitCode, output) = await ValidateTempAsync(broken, monitor);
 
         Assert.Equal(1, exitCode);
         Assert.Contains("/spec/replicas must be integer", output, StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public sealed class KubernetesManifestTests
     [Fact]
     public async Task A_kind_without_a_schema_fails_validation_instead_of_passing_unchecked()
     {
-        var (exitCode, output) = await ValidateAsync([await WriteTempAsync("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n")]);
+        var (exitCode, output) = await ValidateTempAsync("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n");
 
         Assert.Equal(1, exitCode);
         Assert.Contains("no schema for apiVersion example.com/v1, kind Widget", output, StringComparison.Ordinal);
@@ -170,10 +170,22 @@ public sealed class KubernetesManifestTests
         return long.Parse(user["USER ".Length..].Split(':')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task<string> WriteTempAsync(string content)
+    /// <summary>Validates each text as a manifest file of its own (written to a temporary file, removed afterwards).</summary>
+    private static async Task<(int ExitCode, string Output)> ValidateTempAsync(params string[] manifests)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"wr-manifest-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(path, content);
-        return path;
+        var paths = manifests.Select(_ => Path.Combine(Path.GetTempPath(), $"wr-manifest-{Guid.NewGuid():N}.yaml")).ToList();
+        try
+        {
+            foreach (var (path, content) in paths.Zip(manifests))
+            {
+                await File.WriteAllTextAsync(path, content);
+            }
+
+            return await ValidateAsync(paths);
+        }
+        finally
+        {
+            paths.ForEach(File.Delete);
+        }
     }
 }
