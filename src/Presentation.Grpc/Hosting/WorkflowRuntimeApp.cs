@@ -16,6 +16,7 @@ using WorkflowRuntime.Presentation.Grpc.Grpc;
 using WorkflowRuntime.Presentation.Grpc.Health;
 using WorkflowRuntime.Presentation.Grpc.Logging;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
+using WorkflowRuntime.Presentation.Grpc.Telemetry;
 
 namespace WorkflowRuntime.Presentation.Grpc.Hosting;
 
@@ -56,6 +57,7 @@ public static class WorkflowRuntimeApp
         app.MapGrpcHealthChecksService().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcReflectionService().RequireHost($"*:{server.GrpcPort}");
         app.MapHealthEndpoints(server.HttpPort);
+        app.MapWorkflowRuntimeMetrics(server.HttpPort);
         return app;
     }
 
@@ -123,6 +125,7 @@ public static class WorkflowRuntimeApp
         services.AddDistributedLock(configuration);
         services.AddWorkflowEngine(configuration);
         services.AddCronScheduling(configuration);
+        services.AddWorkflowRuntimeTelemetry(configuration, server, instance);
 
         // Use cases: every public *Service and *Coordinator of the application layer, one instance per call.
         services.Scan(scan => scan.FromAssemblyOf<DeploymentService>()
@@ -156,7 +159,8 @@ public static class WorkflowRuntimeApp
             options.MaxReceiveMessageSize = 16 * 1024 * 1024;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<DependenciesHealthCheck>("dependencies");
+        // grpc.health.v1 reads the same framework checks as /health (registered with the telemetry).
+        services.AddGrpcHealthChecks();
     }
 
     /// <summary>Read before the host exists (Kestrel needs the ports), so validated here with the same rules.</summary>
