@@ -111,6 +111,22 @@ public static class ExecutionMetrics
         }
     }
 
+    /// <summary>
+    /// Writes a zero into the counters alerts and dashboards rate over, so their series exist from the start (a
+    /// counter nobody incremented is not exported, and <c>increase()</c> over an absent series says nothing). Call once
+    /// the meter provider listens.
+    /// </summary>
+    public static void PublishZeroSeries()
+    {
+        WorkflowRuntimeTelemetry.CronMisfires.Add(0);
+        foreach (var outcome in new[] { InstrumentedDistributedLock.Acquired, InstrumentedDistributedLock.Held, InstrumentedDistributedLock.Unavailable })
+        {
+            WorkflowRuntimeTelemetry.LockAcquires.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        WorkflowRuntimeTelemetry.ScheduleReconciles.Add(0, new KeyValuePair<string, object?>("outcome", "failure"));
+    }
+
     private static void Count(TriggerOutcome result, string outcome)
     {
         var mode = new KeyValuePair<string, object?>("mode", WorkflowRuntimeTelemetry.Spell(result.Execution.Mode));

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Quartz;
 using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Executions;
@@ -11,10 +12,13 @@ namespace WorkflowRuntime.Presentation.Grpc.Telemetry;
 /// tracker as the source of the active-runs gauge for the host's lifetime.
 /// </summary>
 internal sealed partial class TelemetrySampler(IServiceScopeFactory scopes, ISchedulerFactory schedulers, ExecutionTracker tracker,
-    IOptions<TelemetryOptions> options, TimeProvider clock, ILogger<TelemetrySampler> logger) : BackgroundService
+    IServiceProvider services, IOptions<TelemetryOptions> options, TimeProvider clock, ILogger<TelemetrySampler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Built (and listening) before the zero series are written, or they would go nowhere.
+        _ = services.GetService<MeterProvider>();
+        ExecutionMetrics.PublishZeroSeries();
         using var activeRuns = TelemetryGauges.AddActiveRunSource(() => tracker.RunningCount);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SampleIntervalSeconds), clock);
         try
