@@ -59,6 +59,10 @@ internal sealed class RuntimeHost : IAsyncDisposable
             ["WorkflowRuntime:Server:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["WorkflowRuntime:Server:InstanceId"] = $"test-{grpcPort}",
             ["Logging:LogLevel:Default"] = "Warning",
+            // As for HostProcess: on a loaded 2-core machine a cold first database round trip can take seconds; an
+            // unreachable server still fails at once (connection refused).
+            ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
+            ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
