@@ -45,7 +45,8 @@ internal static class TelemetryServiceCollectionExtensions
                 serviceInstanceId: instance.InstanceId))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(WorkflowRuntimeTelemetry.Name)
+                // Grpc.Net.Client: grpc-dotnet's client call span, between engine.* and the HTTP/2 request.
+                tracing.AddSource(WorkflowRuntimeTelemetry.Name, "Grpc.Net.Client")
                     .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()
