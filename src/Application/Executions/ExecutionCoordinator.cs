@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
+using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
@@ -68,7 +69,8 @@ public sealed class ExecutionCoordinator(
                 Blank(command.TriggeredBy),
                 Blank(command.IdempotencyKey),
                 InstanceId: identity.InstanceId);
-            var outcome = await StartAsync(deployment, mode, request, command.Metadata, cancellationToken, command.Deadline);
+            var outcome = await ExecutionMetrics.AdmitAsync(mode, deployment.Id,
+                () => StartAsync(deployment, mode, request, command.Metadata, cancellationToken, command.Deadline));
 
             if (command.WaitForCompletion && !outcome.Execution.Status.IsTerminal())
             {
@@ -101,7 +103,8 @@ public sealed class ExecutionCoordinator(
 
             var request = new ExecutionRequest("{}", triggerId, "scheduler", ScheduledFor: scheduledFor, InstanceId: identity.InstanceId);
             var metadata = new Dictionary<string, string> { ["scheduled_for"] = scheduledFor.ToString("O") };
-            return Result.Success(await StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken));
+            return Result.Success(await ExecutionMetrics.AdmitAsync(ExecutionMode.Scheduled, deployment.Id,
+                () => StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken)));
         });
 
     /// <summary>

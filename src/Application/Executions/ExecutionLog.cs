@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Domain.Executions;
 
 namespace WorkflowRuntime.Application.Executions;
@@ -11,6 +12,7 @@ internal static partial class ExecutionLog
         var status = execution.Status.ToString().ToUpperInvariant();
         var durationMs = (long)(execution.Duration ?? TimeSpan.Zero).TotalMilliseconds;
         Finished(logger, execution.Id, execution.WorkflowId, status, durationMs);
+        ExecutionMetrics.Finished(execution);
     }
 
     public static void WriteDeferred(ILogger logger, Execution execution, string reason)

@@ -39,6 +39,7 @@ public static class EngineServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             SimulatedBehaviour.Success(sp.GetRequiredService<IOptions<EngineOptions>>().Value.SimulatedLatency)));
         services.AddSingleton<IWorkflowEngine, SimulatedWorkflowEngine>();
+        services.AddSingleton<IDependencyHealthCheck, SimulatedEngineHealthCheck>();
         return services;
     }
 }

@@ -20,6 +20,7 @@ public sealed class RedisConnectionManager : IDependencyHealthCheck, IAsyncDispo
     private readonly Lock _gate = new();
     private Task<ConnectionMultiplexer>? _connecting;
     private bool _disposed;
+    private Action<IConnectionMultiplexer>? _connected;
 
     public RedisConnectionManager(
         string connectionString,
@@ -38,6 +39,22 @@ public sealed class RedisConnectionManager : IDependencyHealthCheck, IAsyncDispo
         // Parsed eagerly so a malformed connection string fails at start-up rather than on the first trigger.
         _configuration = CreateConfiguration(connectionString, _options);
         Endpoints = DescribeEndpoints(_configuration.EndPoints);
+    }
+
+    /// <summary>Calls <paramref name="callback"/> with every connection made, the current one included (tracing instruments them).</summary>
+    public void OnConnected(Action<IConnectionMultiplexer> callback)
+    {
+        Task<ConnectionMultiplexer>? current;
+        lock (_gate)
+        {
+            _connected += callback;
+            current = _connecting;
+        }
+
+        if (current is { IsCompletedSuccessfully: true })
+        {
+            callback(current.Result);
+        }
     }
 
     public string Name => "redis";
@@ -149,6 +166,7 @@ public sealed class RedisConnectionManager : IDependencyHealthCheck, IAsyncDispo
     {
         _logger.Connecting(Endpoints);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration);
+        _connected?.Invoke(multiplexer);
         multiplexer.ConnectionFailed += (_, e) => _logger.ConnectionFailed(Endpoints, e.FailureType.ToString(), e.Exception);
         multiplexer.ConnectionRestored += (_, _) => _logger.ConnectionRestored(Endpoints);
         if (!multiplexer.IsConnected)

@@ -1,9 +1,14 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using WorkflowRuntime.Application.Abstractions;
 
 namespace WorkflowRuntime.Presentation.Grpc.Health;
 
-/// <summary>Asks every dependency at once and folds the answers into one verdict.</summary>
-public sealed class DependencyHealthReporter(IEnumerable<IDependencyHealthCheck> checks)
+/// <summary>
+/// Reads ASP.NET Core's <see cref="HealthCheckService"/> (every dependency registered there by
+/// <see cref="DependencyHealthRegistration"/>, run in parallel, each with its timeout) and folds its report into the
+/// service's own vocabulary, so <c>/health</c>, <c>/health/ready</c> and <c>GetSystemHealth</c> read one report.
+/// </summary>
+public sealed class DependencyHealthReporter(HealthCheckService health)
 {
     public const string Healthy = "healthy";
     public const string Degraded = "degraded";
@@ -11,26 +16,27 @@ public sealed class DependencyHealthReporter(IEnumerable<IDependencyHealthCheck>
 
     public async Task<SystemHealthReport> CheckAsync(CancellationToken cancellationToken = default)
     {
-        var list = checks.ToList();
-        var reports = await Task.WhenAll(list.Select(check => check.CheckAsync(cancellationToken)));
-        var status = Healthy;
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (reports[i].Healthy)
-            {
-                continue;
-            }
+        var report = await health.CheckHealthAsync(cancellationToken);
+        return new SystemHealthReport(StatusOf(report.Status), report.Entries.Select(Describe).ToList());
+    }
 
-            if (list[i].IsCritical)
-            {
-                status = Unhealthy;
-                break;
-            }
+    public static string StatusOf(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => Healthy,
+        HealthStatus.Degraded => Degraded,
+        _ => Unhealthy,
+    };
 
-            status = Degraded;
-        }
-
-        return new SystemHealthReport(status, reports);
+    private static DependencyHealth Describe(KeyValuePair<string, HealthReportEntry> entry)
+    {
+        var (name, result) = entry;
+        // The dependency measured its own round trip; a check the framework cut off at its timeout did not.
+        var latency = result.Data.TryGetValue(DependencyHealthCheckAdapter.LatencyKey, out var value) && value is double ms
+            ? ms
+            : result.Duration.TotalMilliseconds;
+        var message = result.Description ?? result.Exception?.Message
+            ?? (result.Status == HealthStatus.Healthy ? "reachable" : "no answer within the check's timeout");
+        return new DependencyHealth(name, result.Status == HealthStatus.Healthy, latency, message);
     }
 }
 

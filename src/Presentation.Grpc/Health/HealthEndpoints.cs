@@ -1,27 +1,29 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using WorkflowRuntime.Presentation.Grpc.Hosting;
 
 namespace WorkflowRuntime.Presentation.Grpc.Health;
 
 /// <summary>
-/// Plain HTTP probes for the platform: <c>/health</c> (the full JSON report), <c>/health/live</c> (the process
-/// answers) and <c>/health/ready</c> (critical dependencies reachable: 200, else 503).
+/// Plain HTTP probes for the platform: <c>/health</c> (the full JSON report; <c>HEAD</c> answers the same status
+/// without a body), <c>/health/live</c> (the process answers) and <c>/health/ready</c> (critical dependencies
+/// reachable: 200, else 503). All read the one framework report through <see cref="DependencyHealthReporter"/>.
 /// </summary>
 internal static class HealthEndpoints
 {
     public static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints, int httpPort)
     {
         var host = $"*:{httpPort}";
-        endpoints.MapGet("/health", async (DependencyHealthReporter reporter, RuntimeInstance instance, TimeProvider clock, CancellationToken ct) =>
+        endpoints.MapMethods("/health", [HttpMethods.Get, HttpMethods.Head], async (DependencyHealthReporter reporter, RuntimeInstance instance, TimeProvider clock, CancellationToken ct) =>
         {
             var report = await reporter.CheckAsync(ct);
+            var now = clock.GetUtcNow();
             var body = new
             {
                 status = report.Status,
                 version = instance.Version,
                 instance_id = instance.InstanceId,
                 started_at = instance.StartedAt,
-                time = clock.GetUtcNow(),
+                time = now,
+                timestamp = now,
                 dependencies = report.Dependencies.Select(d => new
                 {
                     name = d.Name,
@@ -42,21 +44,5 @@ internal static class HealthEndpoints
             return Results.Json(new { status = report.Status },
                 statusCode: report.Status == DependencyHealthReporter.Unhealthy ? 503 : 200);
         }).RequireHost(host);
-    }
-}
-
-/// <summary>Feeds <c>grpc.health.v1</c>: SERVING unless a critical dependency is down.</summary>
-internal sealed class DependenciesHealthCheck(DependencyHealthReporter reporter) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var report = await reporter.CheckAsync(cancellationToken);
-        var description = string.Join("; ", report.Dependencies.Select(d => $"{d.Name}: {(d.Healthy ? "up" : d.Message)}"));
-        return report.Status switch
-        {
-            DependencyHealthReporter.Healthy => HealthCheckResult.Healthy(description),
-            DependencyHealthReporter.Degraded => HealthCheckResult.Degraded(description),
-            _ => HealthCheckResult.Unhealthy(description),
-        };
     }
 }

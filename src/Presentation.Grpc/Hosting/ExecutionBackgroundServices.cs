@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Infrastructure.Scheduling;
@@ -55,10 +56,12 @@ internal sealed partial class CronReconcilerService(IServiceScopeFactory scopes,
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<CronScheduleReconciler>()
                     .ReconcileAsync(stoppingToken);
+                ExecutionMetrics.Reconciled(success: true, clock.GetUtcNow());
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 ReconcileFailed(logger, ex);
+                ExecutionMetrics.Reconciled(success: false, clock.GetUtcNow());
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

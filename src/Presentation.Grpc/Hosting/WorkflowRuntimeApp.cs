@@ -17,6 +17,7 @@ using WorkflowRuntime.Presentation.Grpc.Health;
 using WorkflowRuntime.Presentation.Grpc.Logging;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
 using WorkflowRuntime.Presentation.Grpc.Validation;
+using WorkflowRuntime.Presentation.Grpc.Telemetry;
 
 namespace WorkflowRuntime.Presentation.Grpc.Hosting;
 
@@ -58,6 +59,7 @@ public static class WorkflowRuntimeApp
         app.MapGrpcHealthChecksService().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcReflectionService().RequireHost($"*:{server.GrpcPort}");
         app.MapHealthEndpoints(server.HttpPort);
+        app.MapWorkflowRuntimeMetrics(server.HttpPort);
         return app;
     }
 
@@ -125,6 +127,7 @@ public static class WorkflowRuntimeApp
         services.AddDistributedLock(configuration);
         services.AddWorkflowEngine(configuration);
         services.AddCronScheduling(configuration);
+        services.AddWorkflowRuntimeTelemetry(configuration, server, instance);
 
         // Use cases: every public *Service and *Coordinator of the application layer, one instance per call.
         services.Scan(scan => scan.FromAssemblyOf<DeploymentService>()
@@ -160,7 +163,8 @@ public static class WorkflowRuntimeApp
         });
         services.AddRequestValidation();
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<DependenciesHealthCheck>("dependencies");
+        // grpc.health.v1 reads the same framework checks as /health (registered with the telemetry).
+        services.AddGrpcHealthChecks();
     }
 
     /// <summary>Read before the host exists (Kestrel needs the ports), so validated here with the same rules.</summary>

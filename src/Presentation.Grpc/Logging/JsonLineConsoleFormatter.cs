@@ -19,6 +19,9 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
 {
     public const string FormatterName = "jsonl";
 
+    private const string TraceIdKey = "trace_id";
+    private const string SpanIdKey = "span_id";
+
     // Relaxed escaping keeps '+', quotes in messages and non-ASCII readable; the output is a log, not HTML.
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -41,15 +44,29 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
             writer.WriteString("category", logEntry.Category);
             writer.WriteString("message", LogRedactor.Default.Redact(message));
 
+            // No key twice (ADR 0017): the event's own values first, then scopes innermost first, each key once; the
+            // current activity's ids are written once, at the top, and not repeated from a scope.
+            var activity = Activity.Current;
+            var written = new HashSet<string>(StringComparer.Ordinal);
+            if (activity is not null)
+            {
+                written.Add(TraceIdKey);
+                written.Add(SpanIdKey);
+            }
+
             writer.WriteStartObject("fields");
-            WriteFields(writer, logEntry.State as IEnumerable<KeyValuePair<string, object?>>);
-            scopeProvider?.ForEachScope((scope, w) => WriteFields(w, scope as IEnumerable<KeyValuePair<string, object?>>), writer);
+            WriteFields(writer, logEntry.State as IEnumerable<KeyValuePair<string, object?>>, written);
+            foreach (var scope in InnermostFirst(scopeProvider))
+            {
+                WriteFields(writer, scope, written);
+            }
+
             writer.WriteEndObject();
 
-            if (Activity.Current is { } activity)
+            if (activity is not null)
             {
-                writer.WriteString("trace_id", activity.TraceId.ToHexString());
-                writer.WriteString("span_id", activity.SpanId.ToHexString());
+                writer.WriteString(TraceIdKey, activity.TraceId.ToHexString());
+                writer.WriteString(SpanIdKey, activity.SpanId.ToHexString());
             }
 
             if (logEntry.Exception is { } exception)
@@ -65,7 +82,22 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
         textWriter.Write('\n');
     }
 
-    private static void WriteFields(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>>? fields)
+    private static List<IEnumerable<KeyValuePair<string, object?>>> InnermostFirst(IExternalScopeProvider? scopeProvider)
+    {
+        var scopes = new List<IEnumerable<KeyValuePair<string, object?>>>();
+        scopeProvider?.ForEachScope((scope, list) =>
+        {
+            if (scope is IEnumerable<KeyValuePair<string, object?>> values)
+            {
+                list.Add(values);
+            }
+        }, scopes);
+        scopes.Reverse();
+        return scopes;
+    }
+
+    /// <summary>Writes each value whose snake_case name is not in <paramref name="written"/> yet, and records it there.</summary>
+    private static void WriteFields(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>>? fields, HashSet<string> written)
     {
         if (fields is null)
         {
@@ -80,6 +112,10 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
             }
 
             var name = ToSnakeCase(key);
+            if (!written.Add(name))
+            {
+                continue;
+            }
             switch (value)
             {
                 case null:

@@ -38,8 +38,9 @@ public sealed class EmbeddedProfileTests : IAsyncLifetime
 
         Assert.True(File.Exists(Path.Combine(_directory, "runtime.db")));
         Assert.Equal("healthy", health.Status);
-        var dependency = Assert.Single(health.Dependencies);
-        Assert.Equal("sqlite", dependency.Name);
+        Assert.Equal(["sqlite", "engine"], health.Dependencies.Select(d => d.Name));
+        Assert.All(health.Dependencies, d => Assert.True(d.Healthy, d.Message));
+        Assert.Contains("simulated", health.Dependencies[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -54,6 +54,32 @@ public sealed class HostSurfaceTests(SharedHostFixture fixture)
             .ToDictionary(d => d.GetProperty("name").GetString()!, d => d.GetProperty("state").GetString());
         Assert.Equal("up", dependencies["postgres"]);
         Assert.Equal("up", dependencies["redis"]);
+        Assert.Equal("up", dependencies["engine"]);
+        var timestamp = json.RootElement.GetProperty("timestamp").GetDateTimeOffset();
+        Assert.True(Math.Abs((DateTimeOffset.UtcNow - timestamp).TotalMinutes) < 5, $"timestamp {timestamp:O} is not now");
+    }
+
+    [Fact]
+    public async Task Head_health_answers_200_like_get_without_a_body()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri("/health", UriKind.Relative));
+        using var response = await _host.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task GetSystemHealth_and_http_health_read_the_same_framework_checks()
+    {
+        var grpc = await _host.Monitoring.GetSystemHealthAsync(new GetSystemHealthRequest());
+        using var response = await _host.Http.GetAsync(new Uri("/health", UriKind.Relative));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        var httpNames = json.RootElement.GetProperty("dependencies").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["postgres", "redis", "engine"], grpc.Dependencies.Select(d => d.Name));
+        Assert.Equal(grpc.Dependencies.Select(d => d.Name), httpNames);
     }
 
     [Fact]

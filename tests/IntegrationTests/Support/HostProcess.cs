@@ -10,6 +10,7 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
+    private bool _killed;
 
     private HostProcess(Process process)
     {
@@ -97,8 +98,11 @@ internal sealed class HostProcess : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Every stdout line parsed as JSON; a line that is not JSON fails the parse (and the test).</summary>
-    public IEnumerable<JsonElement> Events() => _stdout.ToArray().Select(line => JsonDocument.Parse(line).RootElement.Clone());
+    /// <summary>
+    /// Every stdout line parsed as strict JSON (a key twice in one object is an error); a line that is not fails the
+    /// parse (and the test).
+    /// </summary>
+    public IEnumerable<JsonElement> Events() => _stdout.ToArray().Select(line => JsonDocument.Parse(line, StrictLogCapture.Strict).RootElement.Clone());
 
     /// <summary>Waits for <c>service_started</c>; fails the test with the process's own output if it never comes.</summary>
     public async Task AssertStartedAsync(TimeSpan timeout)
@@ -125,6 +129,7 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>SIGKILL: the instance dies without a chance to clean up.</summary>
     public void Kill()
     {
+        _killed = true;
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
     }
@@ -134,13 +139,22 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        var killed = _killed;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
+            killed = true;
         }
 
         _process.Dispose();
+        // Every line the process wrote must be strict JSON; a SIGKILL may cut the very last one short.
+        var lines = _stdout.ToArray();
+        foreach (var line in killed ? lines.SkipLast(1) : lines)
+        {
+            StrictLogCapture.AssertStrictLine(line);
+        }
+
         return ValueTask.CompletedTask;
     }
 

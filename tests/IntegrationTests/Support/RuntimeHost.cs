@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Grpc.Net.Client;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Hosting;
@@ -14,9 +15,12 @@ internal sealed class RuntimeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RuntimeHost(WebApplication app, int grpcPort, int httpPort)
+    private readonly StrictLogCapture _logs;
+
+    private RuntimeHost(WebApplication app, StrictLogCapture logs, int grpcPort, int httpPort)
     {
         _app = app;
+        _logs = logs;
         GrpcPort = grpcPort;
         HttpPort = httpPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
@@ -39,6 +43,9 @@ internal sealed class RuntimeHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Every line the host logged, formatted by the real formatter; each is parsed strictly on dispose.</summary>
+    public IReadOnlyCollection<string> LogLines => _logs.Lines;
+
     public static async Task<RuntimeHost> StartAsync(Action<WebApplicationBuilder>? configure = null,
         IDictionary<string, string?>? settings = null)
     {
@@ -52,19 +59,25 @@ internal sealed class RuntimeHost : IAsyncDisposable
             ["WorkflowRuntime:Server:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["WorkflowRuntime:Server:InstanceId"] = $"test-{grpcPort}",
             ["Logging:LogLevel:Default"] = "Warning",
+            // As for HostProcess: on a loaded 2-core machine a cold first database round trip can take seconds; an
+            // unreachable server still fails at once (connection refused).
+            ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
+            ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
         }
 
+        var logs = new StrictLogCapture();
         var app = WorkflowRuntimeApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Logging.AddProvider(logs);
             configure?.Invoke(builder);
         });
         await app.StartAsync();
-        return new RuntimeHost(app, grpcPort, httpPort);
+        return new RuntimeHost(app, logs, grpcPort, httpPort);
     }
 
     public async ValueTask DisposeAsync()
@@ -73,5 +86,6 @@ internal sealed class RuntimeHost : IAsyncDisposable
         Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _logs.AssertStrict();
     }
 }

@@ -128,6 +128,63 @@ public sealed class JsonLineConsoleFormatterTests
     }
 
     [Fact]
+    public void A_key_in_both_the_state_and_a_scope_is_written_once_with_the_state_value()
+    {
+        var scopes = new LoggerExternalScopeProvider();
+        using var scope = scopes.Push(new Dictionary<string, object?> { ["RpcMethod"] = "/from.scope/Call", ["Attempt"] = 1 });
+
+        var (_, root) = Write(LogLevel.Error, new EventId(200, "rpc_failed"), [new("RpcMethod", "/from.state/Call")], null, "m", scopeProvider: scopes);
+
+        var fields = root.GetProperty("fields");
+        Assert.Equal("/from.state/Call", fields.GetProperty("rpc_method").GetString());
+        Assert.Equal(1, fields.GetProperty("attempt").GetInt64());
+        Assert.Equal(2, fields.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public void Of_two_scopes_with_the_same_key_the_innermost_wins()
+    {
+        var scopes = new LoggerExternalScopeProvider();
+        using var outer = scopes.Push(new Dictionary<string, object?> { ["Request"] = "outer" });
+        using var inner = scopes.Push(new Dictionary<string, object?> { ["request"] = "inner" });
+
+        var (_, root) = Write(LogLevel.Information, new EventId(1, "e"), [], null, "m", scopeProvider: scopes);
+
+        Assert.Equal("inner", root.GetProperty("fields").GetProperty("request").GetString());
+    }
+
+    [Fact]
+    public void With_an_activity_trace_and_span_ids_appear_only_once_at_the_top_even_when_a_scope_or_the_state_carries_them()
+    {
+        using var activity = new Activity("test").Start();
+        var scopes = new LoggerExternalScopeProvider();
+        // What ASP.NET Core's request scope carries.
+        using var scope = scopes.Push(new Dictionary<string, object?> { ["TraceId"] = "scope-trace", ["SpanId"] = "scope-span", ["RequestPath"] = "/x" });
+
+        var (line, root) = Write(LogLevel.Error, new EventId(200, "rpc_failed"), [new("TraceId", activity.TraceId.ToHexString())], null, "m",
+            scopeProvider: scopes);
+
+        Assert.Equal(activity.TraceId.ToHexString(), root.GetProperty("trace_id").GetString());
+        Assert.Equal(activity.SpanId.ToHexString(), root.GetProperty("span_id").GetString());
+        var fields = root.GetProperty("fields");
+        Assert.False(fields.TryGetProperty("trace_id", out _));
+        Assert.False(fields.TryGetProperty("span_id", out _));
+        Assert.Equal("/x", fields.GetProperty("request_path").GetString());
+        Assert.Equal(1, CountOccurrences(line, "\"trace_id\""));
+    }
+
+    [Fact]
+    public void Without_an_activity_a_trace_id_value_stays_in_the_fields()
+    {
+        Activity.Current = null;
+
+        var (_, root) = Write(LogLevel.Error, new EventId(200, "rpc_failed"), [new("TraceId", "0HN-request")], null, "m");
+
+        Assert.Equal("0HN-request", root.GetProperty("fields").GetProperty("trace_id").GetString());
+        Assert.False(root.TryGetProperty("trace_id", out _));
+    }
+
+    [Fact]
     public void Nothing_is_written_without_a_message_or_exception()
     {
         var formatter = new JsonLineConsoleFormatter();
@@ -159,9 +216,13 @@ public sealed class JsonLineConsoleFormatterTests
         formatter.Write(entry, scopeProvider, output);
 
         var line = output.ToString();
-        using var document = JsonDocument.Parse(line);
+        // Strict: a key written twice in one object fails every test of the formatter.
+        using var document = JsonDocument.Parse(line, new JsonDocumentOptions { AllowDuplicateProperties = false });
         return (line, document.RootElement.Clone());
     }
+
+    private static int CountOccurrences(string text, string value) =>
+        (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 
     private static InvalidOperationException CaptureException()
     {

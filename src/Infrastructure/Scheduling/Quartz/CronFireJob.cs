@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Quartz;
+using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Executions;
 
 namespace WorkflowRuntime.Infrastructure.Scheduling.Quartz;
@@ -20,6 +21,7 @@ internal sealed partial class CronFireJob(IServiceScopeFactory scopes, ILogger<C
         var jitter = JitterOf(context);
         var occurrence = scheduledFire - jitter;
         var lateness = (context.FireTimeUtc - scheduledFire).TotalMilliseconds;
+        using var activity = ExecutionMetrics.CronFired(workflowId, occurrence, jitter, context.FireTimeUtc - scheduledFire, context.Recovering);
         CronFired(logger, workflowId, triggerId, occurrence, (long)lateness, context.Recovering);
 
         await using var scope = scopes.CreateAsyncScope();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
+using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Executions;
 
 namespace WorkflowRuntime.Infrastructure.Scheduling.Quartz;
@@ -51,8 +52,9 @@ internal sealed partial class MissedFireListener(IServiceScopeFactory scopes, IO
         CronMisfired(logger, workflowId, QuartzKeys.TriggerOf(trigger.Key), total, missed[0], options.Value.CatchUpWindowSeconds);
         var reason = $"missed: the scheduler could not fire within the catch-up window of {options.Value.CatchUpWindowSeconds} s";
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ExecutionCoordinator>()
+        var recorded = await scope.ServiceProvider.GetRequiredService<ExecutionCoordinator>()
             .RecordMissedAsync(workflowId, QuartzKeys.TriggerOf(trigger.Key), missed, reason, cancellationToken);
+        ExecutionMetrics.Missed(recorded);
     }
 
     public ValueTask TriggerFired(ITrigger trigger, IJobExecutionContext context, CancellationToken cancellationToken) => default;

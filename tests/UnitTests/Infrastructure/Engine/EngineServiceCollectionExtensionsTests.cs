@@ -34,7 +34,7 @@ public sealed class EngineServiceCollectionExtensionsTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("  ")]
-    public async Task WithoutAddress_RegistersTheSimulatedEngineAndNoHealthCheck(string? address)
+    public async Task WithoutAddress_RegistersTheSimulatedEngineAndItsAlwaysHealthyCheck(string? address)
     {
         await using var provider = Build(new Dictionary<string, string?>
         {
@@ -43,7 +43,11 @@ public sealed class EngineServiceCollectionExtensionsTests
         });
 
         Assert.IsType<SimulatedWorkflowEngine>(provider.GetRequiredService<IWorkflowEngine>());
-        Assert.Empty(provider.GetServices<IDependencyHealthCheck>());
+        // Listed in health so an operator sees which engine runs; in process, so it never fails.
+        var check = Assert.IsType<SimulatedEngineHealthCheck>(Assert.Single(provider.GetServices<IDependencyHealthCheck>()));
+        Assert.Equal("engine", check.Name);
+        Assert.False(check.IsCritical);
+        Assert.True((await check.CheckAsync()).Healthy);
         Assert.Equal(SimulatedBehaviour.Success(TimeSpan.FromMilliseconds(750)), provider.GetRequiredService<EngineSimulation>().DefaultBehaviour);
     }
 
