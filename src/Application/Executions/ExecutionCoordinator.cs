@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
+using WorkflowRuntime.Application.Monitoring;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
@@ -26,7 +27,8 @@ public sealed class ExecutionCoordinator(
     IOptions<ExecutionOptions> options,
     RuntimeIdentity identity,
     TimeProvider clock,
-    ILogger<ExecutionCoordinator> logger)
+    ILogger<ExecutionCoordinator> logger,
+    ITriggerFireRecorder? fires = null)
 {
     public const string LockHeldReason = "another execution of this workflow is running (overlap policy SKIP)";
     private const int MaxKeyLength = 255;
@@ -66,6 +68,7 @@ public sealed class ExecutionCoordinator(
                 Blank(command.IdempotencyKey),
                 InstanceId: identity.InstanceId);
             var outcome = await StartAsync(deployment, mode, request, command.Metadata, cancellationToken);
+            fires.RecordFire(deployment, triggerId, outcome);
 
             if (command.WaitForCompletion && !outcome.Execution.Status.IsTerminal())
             {
@@ -98,7 +101,9 @@ public sealed class ExecutionCoordinator(
 
             var request = new ExecutionRequest("{}", triggerId, "scheduler", ScheduledFor: scheduledFor, InstanceId: identity.InstanceId);
             var metadata = new Dictionary<string, string> { ["scheduled_for"] = scheduledFor.ToString("O") };
-            return Result.Success(await StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken));
+            var outcome = await StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken);
+            fires.RecordFire(deployment, triggerId, outcome);
+            return Result.Success(outcome);
         });
 
     /// <summary>

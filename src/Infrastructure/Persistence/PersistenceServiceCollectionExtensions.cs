@@ -5,6 +5,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Monitoring;
+using WorkflowRuntime.Infrastructure.Persistence.Monitoring;
 using WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
 namespace WorkflowRuntime.Infrastructure.Persistence;
@@ -30,6 +32,8 @@ public static class PersistenceServiceCollectionExtensions
                 ConfigurePostgres(options, postgres, sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.CommandTimeoutSeconds));
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
+            services.AddScoped<IMonitoringReadModel, PostgresMonitoringReadModel>();
+            services.AddScoped<ITriggerCounterStore, PostgresTriggerCounterStore>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
                 sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "postgres"));
         }
@@ -50,6 +54,8 @@ public static class PersistenceServiceCollectionExtensions
             });
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<SqliteWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, SqliteSchemaCreator>();
+            services.AddScoped<IMonitoringReadModel, SqliteMonitoringReadModel>();
+            services.AddScoped<ITriggerCounterStore, SqliteTriggerCounterStore>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
                 sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "sqlite"));
         }
