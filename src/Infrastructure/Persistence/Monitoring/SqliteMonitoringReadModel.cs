@@ -48,7 +48,7 @@ internal sealed class SqliteMonitoringReadModel(WorkflowRuntimeDbContext db) : I
                 .ToDictionaryAsync(t => t.Id, t => t.JitterSeconds, cancellationToken);
 
             var fires = rows.Where(r => !IsMissed(r.Status, r.SkipReason)).ToList();
-            var lateness = fires.Select(r => (r.CreatedAt - r.ScheduledFor!.Value).TotalMilliseconds
+            var lateness = fires.Where(r => r.Status != ExecutionStatus.Skipped).Select(r => (r.CreatedAt - r.ScheduledFor!.Value).TotalMilliseconds
                                              - (1000.0 * (r.TriggerId is { } id ? jitters.GetValueOrDefault(id) : 0)));
             var byInstance = fires.Where(r => r.OwnerInstanceId != null).GroupBy(r => r.OwnerInstanceId!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
