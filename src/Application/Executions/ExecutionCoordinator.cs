@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
 using WorkflowRuntime.Application.Diagnostics;
+using WorkflowRuntime.Application.Monitoring;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Ports;
@@ -29,7 +30,8 @@ public sealed class ExecutionCoordinator(
     IOptions<ExecutionOptions> options,
     RuntimeIdentity identity,
     TimeProvider clock,
-    ILogger<ExecutionCoordinator> logger)
+    ILogger<ExecutionCoordinator> logger,
+    ITriggerFireRecorder? fires = null)
 {
     public const string LockHeldReason = "another execution of this workflow is running (overlap policy SKIP)";
     private const int MaxKeyLength = 255;
@@ -71,6 +73,7 @@ public sealed class ExecutionCoordinator(
                 InstanceId: identity.InstanceId);
             var outcome = await ExecutionMetrics.AdmitAsync(mode, deployment.Id,
                 () => StartAsync(deployment, mode, request, command.Metadata, cancellationToken, command.Deadline));
+            fires.RecordFire(deployment, triggerId, outcome);
 
             if (command.WaitForCompletion && !outcome.Execution.Status.IsTerminal())
             {
@@ -103,8 +106,10 @@ public sealed class ExecutionCoordinator(
 
             var request = new ExecutionRequest("{}", triggerId, "scheduler", ScheduledFor: scheduledFor, InstanceId: identity.InstanceId);
             var metadata = new Dictionary<string, string> { ["scheduled_for"] = scheduledFor.ToString("O") };
-            return Result.Success(await ExecutionMetrics.AdmitAsync(ExecutionMode.Scheduled, deployment.Id,
-                () => StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken)));
+            var outcome = await ExecutionMetrics.AdmitAsync(ExecutionMode.Scheduled, deployment.Id,
+                () => StartAsync(deployment, ExecutionMode.Scheduled, request, metadata, cancellationToken));
+            fires.RecordFire(deployment, triggerId, outcome);
+            return Result.Success(outcome);
         });
 
     /// <summary>

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
+using WorkflowRuntime.Application.Monitoring;
+using WorkflowRuntime.Infrastructure.Persistence.Monitoring;
 using WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
 namespace WorkflowRuntime.Infrastructure.Persistence;
@@ -31,6 +33,8 @@ public static class PersistenceServiceCollectionExtensions
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
             services.AddSingleton(_ => DatabaseWriteGate.Unrestricted());
+            services.AddScoped<IMonitoringReadModel, PostgresMonitoringReadModel>();
+            services.AddScoped<ITriggerCounterStore, PostgresTriggerCounterStore>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
                 sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "postgres"));
         }
@@ -55,6 +59,8 @@ public static class PersistenceServiceCollectionExtensions
             services.AddSingleton(_ => DatabaseWriteGate.SingleWriter());
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<SqliteWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, SqliteSchemaCreator>();
+            services.AddScoped<IMonitoringReadModel, SqliteMonitoringReadModel>();
+            services.AddScoped<ITriggerCounterStore, SqliteTriggerCounterStore>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
                 sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<IOptions<PersistenceOptions>>(), "sqlite"));
         }

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using WorkflowRuntime.Application.Monitoring;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Health;
 using WorkflowRuntime.Presentation.Grpc.Hosting;
@@ -7,10 +8,11 @@ using WorkflowRuntime.Presentation.Grpc.Hosting;
 namespace WorkflowRuntime.Presentation.Grpc.Grpc;
 
 /// <summary>
-/// <c>workflow_runtime.v1.MonitoringService</c>. System health is served; the statistics RPCs answer
-/// <c>UNIMPLEMENTED</c> until the monitoring issue lands.
+/// <c>workflow_runtime.v1.MonitoringService</c>. System health here; the statistics RPCs in
+/// <c>MonitoringGrpcService.Statistics.cs</c>.
 /// </summary>
-internal sealed class MonitoringGrpcService(DependencyHealthReporter reporter, RuntimeInstance instance)
+internal sealed partial class MonitoringGrpcService(DependencyHealthReporter reporter, RuntimeInstance instance,
+    MonitoringStatisticsService statistics)
     : MonitoringService.MonitoringServiceBase
 {
     public override async Task<GetSystemHealthResponse> GetSystemHealth(GetSystemHealthRequest request, ServerCallContext context)

@@ -122,6 +122,8 @@ public static class WorkflowRuntimeApp
 
         // Hosted services start in registration order: the gate (dependency checks, migrations) goes first.
         services.AddHostedService<StartupGate>();
+        // Right after the gate, so it stops after the scheduler and Kestrel and its last flush sees every fire.
+        services.AddTriggerCounters(configuration);
 
         services.AddPersistence(configuration);
         services.AddDistributedLock(configuration);
