@@ -52,6 +52,8 @@ internal sealed class RuntimeHost : IAsyncDisposable
             ["WorkflowRuntime:Server:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["WorkflowRuntime:Server:InstanceId"] = $"test-{grpcPort}",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Production profile without credentials: say so explicitly (the security tests override it).
+            ["WorkflowRuntime:Security:AllowInsecure"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
