@@ -21,9 +21,7 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture) : IClassF
     [Fact]
     public async Task The_node_client_deploys_triggers_and_pages_history_over_mtls_with_an_api_key()
     {
-        var example = Path.Combine(RepositoryRoot(), "examples", "node-client");
-        var install = await RunAsync("npm", example, NpmBound, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
-        Assert.True(install.ExitCode == 0, $"npm ci failed:\n{install.Output}\n{install.Error}");
+        var example = await InstalledExampleAsync();
         var (certificate, key) = fixture.Pki.WriteClient($"CN={SecuredHostFixture.AllowedSubject}");
 
         var run = await RunAsync("node", example, ClientBound, "client.js",
@@ -59,9 +57,7 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture) : IClassF
     [Fact]
     public async Task Without_the_api_key_the_node_client_fails_with_the_runtimes_reason_and_exit_code_1()
     {
-        var example = Path.Combine(RepositoryRoot(), "examples", "node-client");
-        var install = await RunAsync("npm", example, NpmBound, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
-        Assert.True(install.ExitCode == 0, $"npm ci failed:\n{install.Output}\n{install.Error}");
+        var example = await InstalledExampleAsync();
         var (certificate, key) = fixture.Pki.WriteClient($"CN={SecuredHostFixture.AllowedSubject}");
 
         var run = await RunAsync("node", example, ClientBound, "client.js",
@@ -71,6 +67,17 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture) : IClassF
         Assert.Contains("DeployWorkflow failed: UNAUTHENTICATED", run.Error, StringComparison.Ordinal);
         Assert.Equal(0L, await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflows"));
     }
+
+    // One `npm ci` per test run: it empties node_modules first, so the lock file alone decides what is installed.
+    private static readonly Lazy<Task<string>> Installed = new(async () =>
+    {
+        var example = Path.Combine(RepositoryRoot(), "examples", "node-client");
+        var install = await RunAsync("npm", example, NpmBound, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
+        Assert.True(install.ExitCode == 0, $"npm ci failed:\n{install.Output}\n{install.Error}");
+        return example;
+    });
+
+    private static Task<string> InstalledExampleAsync() => Installed.Value;
 
     private static string Step(JsonElement step) => step.GetProperty("step").GetString()!;
 
