@@ -13,14 +13,10 @@ namespace WorkflowRuntime.IntegrationTests.Security;
 /// key, with an unknown key, with a key not allowed for it and with a valid one; certificates from an unknown issuer
 /// or with a subject not allowed; nothing written by a refused call; the caller named in <c>triggered_by</c>.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class CallerAuthenticationTests(SecuredHostFixture fixture) : IClassFixture<SecuredHostFixture>, IAsyncLifetime
+[Collection(SecuredHostCollection.Name)]
+public sealed class CallerAuthenticationTests(SecuredHostFixture fixture)
 {
     private static readonly StatusCode[] AuthFailures = [StatusCode.Unauthenticated, StatusCode.PermissionDenied];
-
-    public Task InitializeAsync() => PostgresDatabase.ResetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Every RPC of both services, each with a request the handler may reject but the auth layer must judge first.</summary>
     public static TheoryData<string> Rpcs() => [.. Calls.Keys];
@@ -80,18 +76,19 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture) : ICla
     {
         using var channel = fixture.Channel(fixture.ClientCertificate);
         var client = Runtime(channel);
-        var before = await PostgresDatabase.SnapshotAsync();
+        var user = $"auth-{Guid.NewGuid():N}";
+        var request = Deploy(user, Manual(), Webhook($"auth/{Guid.NewGuid():N}"));
+        var before = await fixture.RowCountsAsync();
 
-        await FailsWith(StatusCode.Unauthenticated, client.DeployWorkflowAsync(Deploy("user-1", Manual(), Webhook("auth/refused"))));
-        await FailsWith(StatusCode.PermissionDenied,
-            client.DeployWorkflowAsync(Deploy("user-1", Manual(), Webhook("auth/refused")), SecuredHostFixture.Bearer(fixture.GatewayKey)));
+        await FailsWith(StatusCode.Unauthenticated, client.DeployWorkflowAsync(request));
+        await FailsWith(StatusCode.PermissionDenied, client.DeployWorkflowAsync(request, SecuredHostFixture.Bearer(fixture.GatewayKey)));
 
-        Assert.Equal(before, await PostgresDatabase.SnapshotAsync());
-        Assert.Equal(0L, await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflows"));
-        Assert.Equal(0L, await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflow_triggers"));
+        Assert.Equal(before, await fixture.RowCountsAsync());
+        var ofUser = $"SELECT count(*) FROM workflows WHERE user_id = '{user}'";
+        Assert.Equal(0L, await PostgresDatabase.ScalarAsync<long>(ofUser, fixture.DatabaseConnectionString));
 
-        await client.DeployWorkflowAsync(Deploy("user-1", Manual(), Webhook("auth/refused")), SecuredHostFixture.Bearer(fixture.OperatorKey));
-        Assert.Equal(1L, await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflows"));
+        await client.DeployWorkflowAsync(request, SecuredHostFixture.Bearer(fixture.OperatorKey));
+        Assert.Equal(1L, await PostgresDatabase.ScalarAsync<long>(ofUser, fixture.DatabaseConnectionString));
     }
 
     [Fact]
@@ -109,7 +106,7 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture) : ICla
 
         Assert.Equal("gateway", anonymous.Execution.TriggeredBy);
         Assert.Equal("gateway", await PostgresDatabase.ScalarAsync<string>(
-            $"SELECT triggered_by FROM workflow_executions WHERE id = '{anonymous.Execution.ExecutionId}'"));
+            $"SELECT triggered_by FROM workflow_executions WHERE id = '{anonymous.Execution.ExecutionId}'", fixture.DatabaseConnectionString));
         Assert.Equal("alice", named.Execution.TriggeredBy);
     }
 
@@ -151,7 +148,7 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture) : ICla
         using var console = fixture.Pki.Client("CN=operator-console, O=Example");
         using var channel = fixture.Channel(console);
 
-        var response = await Runtime(channel).ListDeploymentsAsync(new ListDeploymentsRequest { UserId = "user-1" },
+        var response = await Runtime(channel).ListDeploymentsAsync(new ListDeploymentsRequest { UserId = $"nobody-{Guid.NewGuid():N}" },
             SecuredHostFixture.Bearer(fixture.OperatorKey));
 
         Assert.Equal(0, response.TotalCount);

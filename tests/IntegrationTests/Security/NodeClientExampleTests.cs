@@ -8,15 +8,11 @@ namespace WorkflowRuntime.IntegrationTests.Security;
 /// examples/node-client, as a reader would run it: <c>npm ci</c>, then <c>node client.js</c> against a real host over
 /// mTLS with an API key. It must deploy both sample workflows, trigger the webhook one, page its history and exit 0.
 /// </summary>
-[Collection(DatabaseCollection.Name)]
-public sealed class NodeClientExampleTests(SecuredHostFixture fixture) : IClassFixture<SecuredHostFixture>, IAsyncLifetime
+[Collection(SecuredHostCollection.Name)]
+public sealed class NodeClientExampleTests(SecuredHostFixture fixture)
 {
     private static readonly TimeSpan NpmBound = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan ClientBound = TimeSpan.FromMinutes(1);
-
-    public Task InitializeAsync() => PostgresDatabase.ResetAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task The_node_client_deploys_triggers_and_pages_history_over_mtls_with_an_api_key()
@@ -51,7 +47,8 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture) : IClassF
         Assert.Equal("done", Step(steps[^1]));
         var webhookId = deployed[0].GetProperty("workflow_id").GetString();
         Assert.Equal(3L, await PostgresDatabase.ScalarAsync<long>(
-            $"SELECT count(*) FROM workflow_executions WHERE workflow_id = '{webhookId}' AND triggered_by = 'operator'"));
+            $"SELECT count(*) FROM workflow_executions WHERE workflow_id = '{webhookId}' AND triggered_by = 'operator'",
+            fixture.DatabaseConnectionString));
     }
 
     [Fact]
@@ -60,12 +57,14 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture) : IClassF
         var example = await InstalledExampleAsync();
         var (certificate, key) = fixture.Pki.WriteClient($"CN={SecuredHostFixture.AllowedSubject}");
 
+        var user = $"node-{Guid.NewGuid():N}";
+
         var run = await RunAsync("node", example, ClientBound, "client.js",
-            "--address", $"127.0.0.1:{fixture.Host.GrpcPort}", "--ca", fixture.Pki.CaPath, "--cert", certificate, "--key", key);
+            "--address", $"127.0.0.1:{fixture.Host.GrpcPort}", "--ca", fixture.Pki.CaPath, "--cert", certificate, "--key", key, "--user", user);
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("DeployWorkflow failed: UNAUTHENTICATED", run.Error, StringComparison.Ordinal);
-        Assert.Equal(0L, await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflows"));
+        Assert.Equal(0L, await PostgresDatabase.ScalarAsync<long>($"SELECT count(*) FROM workflows WHERE user_id = '{user}'", fixture.DatabaseConnectionString));
     }
 
     // One `npm ci` per test run: it empties node_modules first, so the lock file alone decides what is installed.

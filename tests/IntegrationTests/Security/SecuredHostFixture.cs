@@ -9,9 +9,17 @@ using WorkflowRuntime.IntegrationTests.Support;
 
 namespace WorkflowRuntime.IntegrationTests.Security;
 
+/// <summary>The tests that share one <see cref="SecuredHostFixture"/>; they run one at a time, in parallel with the rest.</summary>
+[CollectionDefinition(Name)]
+public sealed class SecuredHostCollection : ICollectionFixture<SecuredHostFixture>
+{
+    public const string Name = "secured-host";
+}
+
 /// <summary>
-/// One production-profile host for the class with both mechanisms on: TLS on the gRPC port with client certificates
-/// required (CA + subject allow-list) and an API key file with a gateway, an operator and a monitoring key.
+/// One production-profile host with both mechanisms on: TLS on the gRPC port with client certificates required
+/// (CA + subject allow-list) and an API key file with a gateway, an operator and a monitoring key. It has a database
+/// of its own, so its tests neither wait for nor disturb the shared one.
 /// </summary>
 public sealed class SecuredHostFixture : IAsyncLifetime
 {
@@ -33,6 +41,17 @@ public sealed class SecuredHostFixture : IAsyncLifetime
 
     internal string ApiKeysPath => Path.Combine(Pki.Directory, "api-keys.json");
 
+    /// <summary>The host's own database.</summary>
+    internal string Database { get; private set; } = string.Empty;
+
+    internal string DatabaseConnectionString => TestSettings.PostgresConnectionStringFor(Database);
+
+    /// <summary>Rows in the runtime's three tables: equal before and after a refused call means it wrote nothing.</summary>
+    internal async Task<(long Workflows, long Triggers, long Executions)> RowCountsAsync() => (
+        await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflows", DatabaseConnectionString),
+        await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflow_triggers", DatabaseConnectionString),
+        await PostgresDatabase.ScalarAsync<long>("SELECT count(*) FROM workflow_executions", DatabaseConnectionString));
+
     public async Task InitializeAsync()
     {
         ClientCertificate = Pki.Client($"CN={AllowedSubject}, O=Example");
@@ -42,11 +61,16 @@ public sealed class SecuredHostFixture : IAsyncLifetime
             new { name = "operator", sha256 = Hash(OperatorKey), allow = new[] { "WorkflowRuntimeService/*", "Http/health" } },
             new { name = "monitoring", sha256 = Hash(MonitoringKey), allow = new[] { "MonitoringService/*", "Http/health", "Http/metrics" } },
         }));
+        Database = await PostgresDatabase.CreateScratchAsync();
         Engine = await EngineSimulatorServer.StartAsync(new EngineSimulation(TimeProvider.System), FreePort.Next());
         var settings = new Dictionary<string, string?>(SharedHostFixture.FastTracking)
         {
+            ["ConnectionStrings:Postgres"] = DatabaseConnectionString,
             ["WorkflowRuntime:Engine:Address"] = Engine.Address,
             ["WorkflowRuntime:Security:AllowInsecure"] = "false",
+            // A loaded CI machine can take seconds for the first database round trip; a dead server still fails at once.
+            ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
+            ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
             ["WorkflowRuntime:Security:ApiKeysPath"] = ApiKeysPath,
             ["WorkflowRuntime:Security:Tls:CertificatePath"] = Pki.ServerCertificatePath,
             ["WorkflowRuntime:Security:Tls:KeyPath"] = Pki.ServerKeyPath,
@@ -82,6 +106,7 @@ public sealed class SecuredHostFixture : IAsyncLifetime
     {
         await Host.DisposeAsync();
         await Engine.DisposeAsync();
+        await PostgresDatabase.DropAsync(Database);
         ClientCertificate.Dispose();
         Pki.Dispose();
     }
