@@ -9,6 +9,7 @@ run:
 run-production: services
 	ConnectionStrings__Postgres="Host=127.0.0.1;Username=workflow_runtime;Password=workflow_runtime;Database=workflow_runtime" \
 	ConnectionStrings__Redis="127.0.0.1:6379" \
+	WorkflowRuntime__Security__AllowInsecure="$${WorkflowRuntime__Security__AllowInsecure:-true}" \
 	dotnet run --project src/Presentation.Grpc
 
 # Installs (if missing) and starts PostgreSQL and Redis; idempotent.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs (Debian, as root) and starts the PostgreSQL and Redis that the service and its integration tests use.
+# Installs (Debian, as root) and starts the PostgreSQL and Redis that the service and its integration tests use,
+# and installs Node.js + npm for the Node example the integration suite runs.
 # Idempotent: running it again on a machine that is already set up changes nothing and exits 0.
 #
 #   sudo scripts/dev-services.sh          # install if missing, start, create role and databases
@@ -26,6 +27,9 @@ install_missing_packages() {
   command -v psql >/dev/null 2>&1 || missing+=("postgresql-client")
   command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
   command -v redis-cli >/dev/null 2>&1 || missing+=("redis-tools")
+  # The Node.js example (examples/node-client) runs in the integration suite.
+  command -v node >/dev/null 2>&1 || missing+=("nodejs")
+  command -v npm >/dev/null 2>&1 || missing+=("npm")
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

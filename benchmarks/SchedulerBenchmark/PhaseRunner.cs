@@ -27,6 +27,7 @@ internal static class PhaseRunner
         {
             ["ConnectionStrings:Postgres"] = options.BenchConnectionString,
             ["ConnectionStrings:Redis"] = options.Redis,
+            ["WorkflowRuntime:Security:AllowInsecure"] = "true",
             ["WorkflowRuntime:Engine:Address"] = options.EngineAddress,
             ["WorkflowRuntime:Server:GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
             ["WorkflowRuntime:Server:HttpPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),

@@ -32,6 +32,12 @@ public sealed class EngineOptions : IValidatableObject
     [Range(0, 3_600_000, ErrorMessage = "WorkflowRuntime:Engine:SimulatedLatencyMs must be between 0 and 3600000.")]
     public int SimulatedLatencyMs { get; set; } = 200;
 
+    /// <summary>TLS towards the engine: a CA to trust, a client certificate to present (<c>WorkflowRuntime:Engine:Tls</c>).</summary>
+    public EngineTlsOptions Tls { get; set; } = new();
+
+    /// <summary>A file holding a bearer token sent as <c>authorization: Bearer</c> on every engine call; needs https.</summary>
+    public string? BearerTokenPath { get; set; }
+
     public TimeSpan CallTimeout => TimeSpan.FromMilliseconds(CallTimeoutMs);
 
     public TimeSpan InitialBackoff => TimeSpan.FromMilliseconds(InitialBackoffMs);
@@ -54,11 +60,56 @@ public sealed class EngineOptions : IValidatableObject
                 [nameof(Address)]);
         }
 
+        foreach (var error in ValidateCredentials())
+        {
+            yield return error;
+        }
+
         if (InitialBackoffMs > MaxBackoffMs)
         {
             yield return new ValidationResult(
                 "WorkflowRuntime:Engine:InitialBackoffMs must not exceed WorkflowRuntime:Engine:MaxBackoffMs.",
                 [nameof(InitialBackoffMs), nameof(MaxBackoffMs)]);
+        }
+    }
+
+    private IEnumerable<ValidationResult> ValidateCredentials()
+    {
+        var configured = new[] { Tls.CaPath, Tls.ClientCertificatePath, Tls.ClientKeyPath, BearerTokenPath }.Any(p => !string.IsNullOrWhiteSpace(p));
+        if (!configured)
+        {
+            yield break;
+        }
+
+        if (!UsesRemoteEngine || !Address!.Trim().StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new ValidationResult(
+                "WorkflowRuntime:Engine:Tls:* and WorkflowRuntime:Engine:BearerTokenPath need an https:// WorkflowRuntime:Engine:Address (a token must not travel in cleartext).",
+                [nameof(Address)]);
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(Tls.ClientCertificatePath) != string.IsNullOrWhiteSpace(Tls.ClientKeyPath))
+        {
+            yield return new ValidationResult(
+                "WorkflowRuntime:Engine:Tls:ClientCertificatePath and WorkflowRuntime:Engine:Tls:ClientKeyPath go together: set both or neither.",
+                [nameof(Tls)]);
+            yield break;
+        }
+
+        string? problem = null;
+        try
+        {
+            EngineCredentials.Load(this, TimeProvider.System, logger: null);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException)
+        {
+            problem = ex.Message;
+        }
+
+        if (problem is not null)
+        {
+            yield return new ValidationResult(problem, [nameof(Tls)]);
         }
     }
 }

@@ -23,7 +23,7 @@ public sealed class GrpcWorkflowEngine : IWorkflowEngine, IDependencyHealthCheck
     private readonly GrpcChannel _channel;
     private readonly WorkflowService.WorkflowServiceClient _client;
 
-    public GrpcWorkflowEngine(IOptions<EngineOptions> options, ILogger<GrpcWorkflowEngine> logger)
+    public GrpcWorkflowEngine(IOptions<EngineOptions> options, ILogger<GrpcWorkflowEngine> logger, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -37,7 +37,8 @@ public sealed class GrpcWorkflowEngine : IWorkflowEngine, IDependencyHealthCheck
         _logger = logger;
         Address = _options.Address!.Trim();
         // Creating the channel does not connect: it connects on the first call and reconnects on its own.
-        _channel = GrpcChannel.ForAddress(Address, CreateChannelOptions(_options));
+        var credentials = EngineCredentials.Load(_options, clock ?? TimeProvider.System, logger);
+        _channel = GrpcChannel.ForAddress(Address, CreateChannelOptions(_options, credentials));
         _client = new WorkflowService.WorkflowServiceClient(_channel);
     }
 
@@ -197,6 +198,18 @@ public sealed class GrpcWorkflowEngine : IWorkflowEngine, IDependencyHealthCheck
         ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
         || ex.Status.DebugException is HttpRequestException
         || ex.InnerException is HttpRequestException;
+
+    private static GrpcChannelOptions CreateChannelOptions(EngineOptions options, EngineCredentials credentials)
+    {
+        var channel = CreateChannelOptions(options);
+        credentials.Apply((SocketsHttpHandler)channel.HttpHandler!);
+        if (credentials.CallCredentials() is { } callCredentials)
+        {
+            channel.Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, callCredentials);
+        }
+
+        return channel;
+    }
 
     private static GrpcChannelOptions CreateChannelOptions(EngineOptions options) => new()
     {

@@ -4,6 +4,7 @@ using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
+using WorkflowRuntime.Presentation.Grpc.Security;
 
 namespace WorkflowRuntime.Presentation.Grpc.Grpc;
 
@@ -64,7 +65,7 @@ internal sealed class WorkflowRuntimeGrpcService(
         });
 
     public override async Task<TriggerWorkflowResponse> TriggerWorkflow(TriggerWorkflowRequest request, ServerCallContext context) =>
-        (await coordinator.TriggerAsync(request.ToCommand() with { Deadline = context.CallDeadline() }, context.CancellationToken))
+        (await coordinator.TriggerAsync(request.ToCommand().TriggeredByCallerWhenEmpty(context) with { Deadline = context.CallDeadline() }, context.CancellationToken))
         .ToResponse(outcome => new TriggerWorkflowResponse
         {
             Execution = mapper.Map<Execution>(outcome.Execution),

@@ -18,6 +18,7 @@ using WorkflowRuntime.Presentation.Grpc.Logging;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
 using WorkflowRuntime.Presentation.Grpc.Validation;
 using WorkflowRuntime.Presentation.Grpc.Telemetry;
+using WorkflowRuntime.Presentation.Grpc.Security;
 
 namespace WorkflowRuntime.Presentation.Grpc.Hosting;
 
@@ -44,16 +45,23 @@ public static class WorkflowRuntimeApp
         LogMasking.Configure(builder.Configuration);
 
         var server = LoadServerOptions(builder.Configuration);
+        var security = SecuritySetup.Load(builder.Configuration, servesCalls: !args.Contains(MigrateCommand));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = IPAddress.Parse(server.BindAddress);
-            kestrel.Listen(address, server.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, server.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.UseCallerTls(security);
+            });
             kestrel.Listen(address, server.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
 
         AddServices(builder.Services, builder.Configuration, server);
+        builder.Services.AddCallerSecurity(security);
 
         var app = builder.Build();
+        app.UseCallerSecurity();
         app.MapGrpcService<WorkflowRuntimeGrpcService>().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcService<MonitoringGrpcService>().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcHealthChecksService().RequireHost($"*:{server.GrpcPort}");

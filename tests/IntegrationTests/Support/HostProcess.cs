@@ -124,6 +124,8 @@ internal sealed class HostProcess : IAsyncDisposable
         ["WorkflowRuntime__Server__StartupCheckTimeoutMs"] = "20000",
         ["WorkflowRuntime__Persistence__HealthCheckTimeoutMs"] = "15000",
         ["Logging__LogLevel__Default"] = "Information",
+        // Production profile without credentials: say so explicitly (the security tests override it).
+        ["WorkflowRuntime__Security__AllowInsecure"] = "true",
     };
 
     /// <summary>SIGKILL: the instance dies without a chance to clean up.</summary>

@@ -63,6 +63,8 @@ internal sealed class RuntimeHost : IAsyncDisposable
             // unreachable server still fails at once (connection refused).
             ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
             ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
+            // Production profile without credentials: say so explicitly (the security tests override it).
+            ["WorkflowRuntime:Security:AllowInsecure"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
