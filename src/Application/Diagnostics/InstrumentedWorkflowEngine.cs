@@ -16,12 +16,8 @@ public sealed class InstrumentedWorkflowEngine(IWorkflowEngine inner) : IWorkflo
         MeasureAsync("get_status", null, () => inner.GetStatusAsync(engineExecutionId, cancellationToken),
             engineExecutionId, traceWithoutParent: false);
 
-    public Task CancelAsync(string engineExecutionId, string reason, CancellationToken cancellationToken = default) =>
-        MeasureAsync("cancel", null, async () =>
-        {
-            await inner.CancelAsync(engineExecutionId, reason, cancellationToken);
-            return true;
-        }, engineExecutionId);
+    public Task<EngineCancelResult> CancelAsync(string engineExecutionId, string reason, CancellationToken cancellationToken = default) =>
+        MeasureAsync("cancel", null, () => inner.CancelAsync(engineExecutionId, reason, cancellationToken), engineExecutionId);
 
     /// <summary>The outcome tag: ok, or why not (unavailable: no answer; rejected: an answer that says no; canceled).</summary>
     public static string OutcomeOf(Exception? exception) => exception switch

@@ -20,12 +20,12 @@ public sealed class InstrumentedPortsTests
         var inner = new Mock<IWorkflowEngine>(MockBehavior.Strict);
         inner.Setup(e => e.ExecuteAsync(Start, It.IsAny<CancellationToken>())).ReturnsAsync(new EngineStartResult("run-1", EngineStatus.Running, null));
         inner.Setup(e => e.GetStatusAsync("run-1", It.IsAny<CancellationToken>())).ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
-        inner.Setup(e => e.CancelAsync("run-1", "why", It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        inner.Setup(e => e.CancelAsync("run-1", "why", It.IsAny<CancellationToken>())).ReturnsAsync(EngineCancelResult.Canceled());
         var engine = new InstrumentedWorkflowEngine(inner.Object);
 
         Assert.Equal("run-1", (await engine.ExecuteAsync(Start)).EngineExecutionId);
         Assert.Equal(EngineStatus.Success, (await engine.GetStatusAsync("run-1")).Status);
-        await engine.CancelAsync("run-1", "why");
+        Assert.Equal(EngineCancelOutcome.Canceled, (await engine.CancelAsync("run-1", "why")).Outcome);
 
         Assert.Single(recorded.With(("operation", "execute"), ("outcome", "ok")));
         Assert.Single(recorded.With(("operation", "get_status"), ("outcome", "ok")));
