@@ -13,9 +13,44 @@ public interface IDatabaseMigrator
 
 internal sealed class PostgresMigrator(PostgresWorkflowRuntimeDbContext db) : IDatabaseMigrator
 {
-    // EF Core (9+) holds a PostgreSQL advisory lock while it migrates, so replicas starting together take turns
-    // and the later ones find nothing left to apply.
-    public Task MigrateAsync(CancellationToken cancellationToken = default) => db.Database.MigrateAsync(cancellationToken);
+    // Any fixed number: it names this service's migration lock among PostgreSQL's advisory locks.
+    private const long MigrationLockKey = 0x5752_4D49_4752;
+
+    /// <summary>
+    /// EF Core's own migration lock lasts one migration's transaction, so with more than one pending migration two
+    /// replicas starting together could both apply the later one. A session advisory lock, held on the connection
+    /// EF migrates with, makes whole runs take turns; the later replica then finds nothing left to apply.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.InvalidCatalogName)
+        {
+            // No database yet: EF creates it, and there is no earlier migration another replica could be applying.
+            await db.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 }
 
 internal sealed partial class SqliteSchemaCreator(SqliteWorkflowRuntimeDbContext db, IOptions<PersistenceOptions> options,

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.IntegrationTests.Support;
+using Xunit.Abstractions;
 using static WorkflowRuntime.IntegrationTests.Support.Requests;
 
 namespace WorkflowRuntime.IntegrationTests.Validation;
@@ -15,7 +16,7 @@ namespace WorkflowRuntime.IntegrationTests.Validation;
 /// never INTERNAL/UNKNOWN, and writes nothing.
 /// </summary>
 [Collection(DatabaseCollection.Name)]
-public sealed partial class HostileInputTests(HostileInputHost fixture) : IClassFixture<HostileInputHost>, IAsyncLifetime
+public sealed partial class HostileInputTests(HostileInputHost fixture, ITestOutputHelper output) : IClassFixture<HostileInputHost>, IAsyncLifetime
 {
     private const string RuntimeService = "workflow_runtime.v1.WorkflowRuntimeService";
     private readonly WorkflowRuntimeService.WorkflowRuntimeServiceClient _client = fixture.Host.Runtime;
