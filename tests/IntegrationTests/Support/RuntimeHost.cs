@@ -52,6 +52,9 @@ internal sealed class RuntimeHost : IAsyncDisposable
             ["WorkflowRuntime:Server:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["WorkflowRuntime:Server:InstanceId"] = $"test-{grpcPort}",
             ["Logging:LogLevel:Default"] = "Warning",
+            // As HostProcess: a cold host on a loaded 2-core machine needs seconds for its first database round trip.
+            ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
+            ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
