@@ -39,9 +39,6 @@ public sealed class EmbeddedLoadTests(ITestOutputHelper output) : IAsyncLifetime
             ["ConnectionStrings:Redis"] = string.Empty,
             ["WorkflowRuntime:Persistence:SqlitePath"] = Path.Combine(_directory, "runtime.db"),
             ["WorkflowRuntime:Engine:SimulatedLatencyMs"] = "100",
-            // A cold host on a loaded 2-core machine needs seconds for its first query (EF builds the model then).
-            ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
-            ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
             ["Logging:LogLevel:Default"] = "Information",
             // The recorder needs Information; the test output does not need thousands of lines of it.
             ["Logging:Console:LogLevel:Default"] = "Warning",

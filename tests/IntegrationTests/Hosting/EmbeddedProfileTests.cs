@@ -19,9 +19,6 @@ public sealed class EmbeddedProfileTests : IAsyncLifetime
         ["ConnectionStrings:Postgres"] = string.Empty,
         ["ConnectionStrings:Redis"] = string.Empty,
         ["WorkflowRuntime:Persistence:SqlitePath"] = Path.Combine(_directory, "runtime.db"),
-        // A cold host on a loaded 2-core machine needs seconds for its first query (EF builds the model then).
-        ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
-        ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
     });
 
     public async Task DisposeAsync()
