@@ -26,7 +26,8 @@ FROM ${SDK_IMAGE} AS build
 ARG TARGETARCH
 WORKDIR /src
 # Project files first, so the restore layer is reused while only code changes.
-COPY global.json Directory.Build.props Directory.Packages.props ./
+# .editorconfig too: the analyzers run in the build (warnings are errors) and it sets their severities.
+COPY .editorconfig global.json Directory.Build.props Directory.Packages.props ./
 COPY protos/ protos/
 COPY src/Domain/*.csproj src/Domain/
 COPY src/Application/*.csproj src/Application/
@@ -34,8 +35,8 @@ COPY src/Infrastructure/*.csproj src/Infrastructure/
 COPY src/Presentation.Grpc/*.csproj src/Presentation.Grpc/
 COPY tools/EngineSimulator/*.csproj tools/EngineSimulator/
 RUN RID="linux-$([ "${TARGETARCH:-amd64}" = arm64 ] && echo arm64 || echo x64)" \
- && dotnet restore src/Presentation.Grpc -r "$RID" \
- && dotnet restore tools/EngineSimulator -r "$RID"
+ && dotnet restore src/Presentation.Grpc -r "$RID" -p:SelfContained=true \
+ && dotnet restore tools/EngineSimulator -r "$RID" -p:SelfContained=true
 COPY src/ src/
 COPY tools/EngineSimulator/ tools/EngineSimulator/
 RUN RID="linux-$([ "${TARGETARCH:-amd64}" = arm64 ] && echo arm64 || echo x64)" \

@@ -1,5 +1,5 @@
 # The two commands of the README are `make run` and `make test`; the rest are their parts.
-.PHONY: run run-production services build test test-runtime test-integration-runtime migrate clean
+.PHONY: run run-production services build test test-runtime test-integration-runtime migrate container-smoke clean
 
 # Embedded profile: SQLite file, in-process lock, no servers needed.
 run:
@@ -34,6 +34,10 @@ test-integration-runtime: services
 migrate: services
 	ConnectionStrings__Postgres="Host=127.0.0.1;Username=workflow_runtime;Password=workflow_runtime;Database=workflow_runtime" \
 	dotnet run --project src/Presentation.Grpc -- migrate
+
+# The container image proven without a registry (root; installs podman, buildah, mmdebstrap). Not part of `test`.
+container-smoke:
+	bash scripts/container-smoke.sh
 
 clean:
 	rm -rf artifacts data

@@ -45,6 +45,8 @@ WORK="$(mktemp -d /tmp/workflow-runtime-smoke.XXXXXX)"
 CONTAINERS=()
 MOUNTS=()
 PIDS=()
+CONTAINERS_BEFORE=""
+DANGLING_BEFORE=""
 
 step() { printf '[smoke %3ds] %s\n' "$((SECONDS - START_SECONDS))" "$*"; }
 fail() { printf '[smoke %3ds] FAILED: %s\n' "$((SECONDS - START_SECONDS))" "$*" >&2; exit 1; }
@@ -57,7 +59,13 @@ cleanup() {
   # Innermost mounts first.
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null; done
   for ctr in "${CONTAINERS[@]}"; do buildah umount "$ctr" >/dev/null 2>&1; buildah rm "$ctr" >/dev/null 2>&1; done
+  # buildah build leaves a working container and an untagged image per intermediate stage: remove the ones this
+  # run made (compared with what existed before it), nobody else's.
+  for ctr in $(comm -13 <(sort <<<"$CONTAINERS_BEFORE") <(buildah containers -q 2>/dev/null | sort)); do buildah rm "$ctr" >/dev/null 2>&1; done
   buildah rmi "$RUNTIME_IMAGE" "$SIMULATOR_IMAGE" >/dev/null 2>&1
+  for image in $(comm -13 <(sort <<<"$DANGLING_BEFORE") <(buildah images -q --filter dangling=true 2>/dev/null | sort)); do
+    buildah rmi "$image" >/dev/null 2>&1
+  done
   rm -rf "$WORK"
   if [ "$status" -eq 0 ]; then step "cleaned up; PASSED in $((SECONDS - START_SECONDS)) s"; else step "cleaned up; FAILED (exit $status)"; fi
 }
@@ -101,6 +109,8 @@ dotnet build tools/RuntimeSmokeClient -c Release -nologo -clp:ErrorsOnly \
   --artifacts-path "$ROOT_DIR/artifacts/container-smoke" -o "$client_dir" >/dev/null
 
 # ---- 3. the image, from the Dockerfile ----------------------------------------------------------------------------
+CONTAINERS_BEFORE="$(buildah containers -q 2>/dev/null || true)"
+DANGLING_BEFORE="$(buildah images -q --filter dangling=true 2>/dev/null || true)"
 build_target() {
   buildah build --quiet --isolation chroot --layers=false \
     --build-arg PUBLISH_FROM=prebuilt --build-arg RUNTIME_BASE_IMAGE="$BASE_IMAGE" --build-arg TARGETARCH=amd64 \
