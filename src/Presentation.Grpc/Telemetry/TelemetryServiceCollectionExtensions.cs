@@ -40,7 +40,7 @@ internal static class TelemetryServiceCollectionExtensions
         AddHealthChecks(services, server, telemetry);
 
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
-        var builder = services.AddOpenTelemetry()
+        services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: instance.Version,
                 serviceInstanceId: instance.InstanceId))
             .WithTracing(tracing =>
@@ -73,7 +73,6 @@ internal static class TelemetryServiceCollectionExtensions
                     metrics.AddOtlpExporter();
                 }
             });
-        _ = builder;
         WorkflowRuntimeTelemetry.EnsureCreated();
         return services;
     }
