@@ -81,7 +81,7 @@ public sealed class SecuredHostFixture : IAsyncLifetime
     internal Task WriteKeysAsync(params object[] extra) => File.WriteAllTextAsync(ApiKeysPath, JsonSerializer.Serialize<object[]>(
     [
         new { name = "gateway", sha256 = Hash(GatewayKey), allow = new[] { "WorkflowRuntimeService/TriggerWorkflow", "WorkflowRuntimeService/ResolveWebhook" } },
-        new { name = "operator", sha256 = Hash(OperatorKey), allow = new[] { "WorkflowRuntimeService/*", "Http/health" } },
+        new { name = "operator", sha256 = Hash(OperatorKey), allow = new[] { "WorkflowRuntimeService/*", "ServerReflection/*", "Http/health" } },
         new { name = "monitoring", sha256 = Hash(MonitoringKey), allow = new[] { "MonitoringService/*", "Http/health", "Http/metrics" } },
         .. extra,
     ]));
