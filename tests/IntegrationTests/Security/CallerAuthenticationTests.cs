@@ -117,7 +117,7 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture)
 
         var error = await Refused(Calls["WorkflowRuntimeService/ListDeployments"](channel, SecuredHostFixture.Bearer(fixture.OperatorKey)));
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        AssertHandshakeRefused(error);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture)
 
         var error = await Refused(Calls["WorkflowRuntimeService/ListDeployments"](channel, SecuredHostFixture.Bearer(fixture.OperatorKey)));
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        AssertHandshakeRefused(error);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture)
 
         var error = await Refused(Calls["WorkflowRuntimeService/ListDeployments"](channel, SecuredHostFixture.Bearer(fixture.OperatorKey)));
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        AssertHandshakeRefused(error);
     }
 
     [Fact]
@@ -162,6 +162,32 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture)
         var response = await new global::Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
 
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [Fact]
+    public async Task Reflection_a_streaming_rpc_wants_a_key_allowed_ServerReflection()
+    {
+        using var channel = fixture.Channel(fixture.ClientCertificate);
+
+        var none = await ListServicesAsync(channel, []);
+        var denied = await ListServicesAsync(channel, SecuredHostFixture.Bearer(fixture.GatewayKey));
+        var listed = await ListServicesAsync(channel, SecuredHostFixture.Bearer(fixture.OperatorKey));
+
+        Assert.Equal(StatusCode.Unauthenticated, Assert.IsType<RpcException>(none.Error).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, Assert.IsType<RpcException>(denied.Error).StatusCode);
+        Assert.Null(listed.Error);
+        Assert.Contains("workflow_runtime.v1.WorkflowRuntimeService", listed.Services);
+    }
+
+    [Fact]
+    public async Task The_grpc_health_watch_stream_stays_open_too()
+    {
+        using var channel = fixture.Channel(fixture.ClientCertificate);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = new global::Grpc.Health.V1.Health.HealthClient(channel).Watch(new global::Grpc.Health.V1.HealthCheckRequest(), cancellationToken: cts.Token);
+
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
     }
 
     [Fact]
@@ -191,6 +217,34 @@ public sealed class CallerAuthenticationTests(SecuredHostFixture fixture)
         // Past the rule: whatever the endpoint answers (it is another branch's), it is not a refusal.
         Assert.NotEqual(HttpStatusCode.Unauthorized, monitoringMetrics.StatusCode);
         Assert.NotEqual(HttpStatusCode.Forbidden, monitoringMetrics.StatusCode);
+    }
+
+    /// <summary>
+    /// The connection failed, not the call: with TLS 1.3 the server's alert arrives after the client's handshake ends,
+    /// so grpc-dotnet reports it as UNAVAILABLE or INTERNAL, always with the transport error underneath. The request
+    /// carried a valid key, so any answer from a handler would have been OK.
+    /// </summary>
+    private static void AssertHandshakeRefused(RpcException error)
+    {
+        Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.True(error.Status.DebugException is HttpRequestException or IOException,
+            $"expected a transport failure, got {error.Status.DebugException?.GetType().Name}: {error.Status.Detail}");
+    }
+
+    private static async Task<(Exception? Error, IReadOnlyList<string> Services)> ListServicesAsync(GrpcChannel channel, Metadata headers)
+    {
+        try
+        {
+            using var call = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo(headers);
+            await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = string.Empty });
+            await call.RequestStream.CompleteAsync();
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            return (null, [.. call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name)]);
+        }
+        catch (RpcException ex)
+        {
+            return (ex, []);
+        }
     }
 
     private static async Task<HttpResponseMessage> Get(HttpClient http, string path, string key)

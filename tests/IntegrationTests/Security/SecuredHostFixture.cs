@@ -55,12 +55,7 @@ public sealed class SecuredHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ClientCertificate = Pki.Client($"CN={AllowedSubject}, O=Example");
-        await File.WriteAllTextAsync(ApiKeysPath, JsonSerializer.Serialize(new object[]
-        {
-            new { name = "gateway", sha256 = Hash(GatewayKey), allow = new[] { "WorkflowRuntimeService/TriggerWorkflow", "WorkflowRuntimeService/ResolveWebhook" } },
-            new { name = "operator", sha256 = Hash(OperatorKey), allow = new[] { "WorkflowRuntimeService/*", "Http/health" } },
-            new { name = "monitoring", sha256 = Hash(MonitoringKey), allow = new[] { "MonitoringService/*", "Http/health", "Http/metrics" } },
-        }));
+        await WriteKeysAsync();
         Database = await PostgresDatabase.CreateScratchAsync();
         Engine = await EngineSimulatorServer.StartAsync(new EngineSimulation(TimeProvider.System), FreePort.Next());
         var settings = new Dictionary<string, string?>(SharedHostFixture.FastTracking)
@@ -72,6 +67,7 @@ public sealed class SecuredHostFixture : IAsyncLifetime
             ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
             ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
             ["WorkflowRuntime:Security:ApiKeysPath"] = ApiKeysPath,
+            ["WorkflowRuntime:Security:ApiKeysReloadSeconds"] = "1",
             ["WorkflowRuntime:Security:Tls:CertificatePath"] = Pki.ServerCertificatePath,
             ["WorkflowRuntime:Security:Tls:KeyPath"] = Pki.ServerKeyPath,
             ["WorkflowRuntime:Security:Tls:ClientCaPath"] = Pki.CaPath,
@@ -80,6 +76,15 @@ public sealed class SecuredHostFixture : IAsyncLifetime
         };
         Host = await RuntimeHost.StartAsync(settings: settings);
     }
+
+    /// <summary>Writes the key file: the three keys of the fixture plus <paramref name="extra"/> entries.</summary>
+    internal Task WriteKeysAsync(params object[] extra) => File.WriteAllTextAsync(ApiKeysPath, JsonSerializer.Serialize<object[]>(
+    [
+        new { name = "gateway", sha256 = Hash(GatewayKey), allow = new[] { "WorkflowRuntimeService/TriggerWorkflow", "WorkflowRuntimeService/ResolveWebhook" } },
+        new { name = "operator", sha256 = Hash(OperatorKey), allow = new[] { "WorkflowRuntimeService/*", "ServerReflection/*", "Http/health" } },
+        new { name = "monitoring", sha256 = Hash(MonitoringKey), allow = new[] { "MonitoringService/*", "Http/health", "Http/metrics" } },
+        .. extra,
+    ]));
 
     /// <summary>A TLS channel to the host that trusts the test CA and presents <paramref name="certificate"/> (none: null).</summary>
     internal GrpcChannel Channel(X509Certificate2? certificate) => OpenChannel(Host.GrpcPort, Pki.Ca, certificate);

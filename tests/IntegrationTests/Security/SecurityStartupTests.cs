@@ -9,7 +9,8 @@ namespace WorkflowRuntime.IntegrationTests.Security;
 /// <summary>The host as operators run it: refuses an unauthenticated production start, warns when told to allow it, names callers in its logs.</summary>
 public sealed class SecurityStartupTests
 {
-    private static readonly TimeSpan StartupBound = TimeSpan.FromSeconds(30);
+    // Generous: a cold process on a loaded 2-core machine; a refusal still ends in seconds.
+    private static readonly TimeSpan StartupBound = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task The_production_profile_refuses_to_start_without_authentication_unless_allowed()
