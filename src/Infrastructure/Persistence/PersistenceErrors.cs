@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -45,10 +44,12 @@ internal static class PersistenceErrors
             new UniqueConstraintViolationException(postgres.ConstraintName ?? "unknown", exception),
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>
             new UniqueConstraintViolationException(name, exception),
-        NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
+        NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException or IOException } =>
             // The message reaches callers ("the database is unavailable: …"): never the server's or driver's text.
             new PersistenceUnavailableException(SafeErrorText.Describe(exception), exception),
-        InvalidOperationException { InnerException: DbException inner } when Translate(inner) is { } translated => translated,
+        // Npgsql's execution strategy wraps what it takes for transient ("… likely due to a transient failure") around
+        // either the driver's exception or EF's DbUpdateException: found by the PostgreSQL-restart fault test.
+        InvalidOperationException { InnerException: { } inner } when Translate(inner) is { } translated => translated,
         _ => null,
     };
 
