@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -48,12 +47,15 @@ internal static class PersistenceErrors
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>
             new UniqueConstraintViolationException(name, exception),
         // Another connection held the file longer than the busy timeout: nothing was written, a retry may succeed.
+        // (The driver's text is not quoted: callers never see database error texts.)
         SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } =>
-            new PersistenceUnavailableException($"the embedded database stayed locked by another writer: {exception.Message}", exception),
-        NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException } =>
+            new PersistenceUnavailableException("the embedded database stayed locked by another writer", exception),
+        NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: SocketException or TimeoutException or IOException } =>
             // The message reaches callers ("the database is unavailable: …"): never the server's or driver's text.
             new PersistenceUnavailableException(SafeErrorText.Describe(exception), exception),
-        InvalidOperationException { InnerException: DbException inner } when Translate(inner) is { } translated => translated,
+        // Npgsql's execution strategy wraps what it takes for transient ("… likely due to a transient failure") around
+        // either the driver's exception or EF's DbUpdateException: found by the PostgreSQL-restart fault test.
+        InvalidOperationException { InnerException: { } inner } when Translate(inner) is { } translated => translated,
         _ => null,
     };
 
