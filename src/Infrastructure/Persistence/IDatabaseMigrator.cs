@@ -10,9 +10,34 @@ public interface IDatabaseMigrator
 
 internal sealed class PostgresMigrator(PostgresWorkflowRuntimeDbContext db) : IDatabaseMigrator
 {
-    // EF Core (9+) holds a PostgreSQL advisory lock while it migrates, so replicas starting together take turns
-    // and the later ones find nothing left to apply.
-    public Task MigrateAsync(CancellationToken cancellationToken = default) => db.Database.MigrateAsync(cancellationToken);
+    // An arbitrary constant key: the session-level advisory lock that replicas take turns on.
+    private const string Lock = "SELECT pg_advisory_lock(95978017392978)";
+    private const string Unlock = "SELECT pg_advisory_unlock(95978017392978)";
+
+    // EF Core's own lock covers one migration's transaction; with several pending migrations a replica starting at
+    // the same moment could read the history between two of them and apply one twice (duplicate history key). A
+    // session advisory lock around the whole run makes replicas take turns for all of it: the later ones find
+    // nothing left to apply.
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(Lock, cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync(Unlock, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 }
 
 internal sealed class SqliteSchemaCreator(SqliteWorkflowRuntimeDbContext db) : IDatabaseMigrator
