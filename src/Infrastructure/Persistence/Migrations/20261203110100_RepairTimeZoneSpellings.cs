@@ -14,7 +14,7 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
     /// so no model snapshot change. Not reversible: the old spelling named the same zone.
     /// </summary>
     [DbContext(typeof(PostgresWorkflowRuntimeDbContext))]
-    [Migration("20261203110000_RepairTimeZoneSpellings")]
+    [Migration("20261203110100_RepairTimeZoneSpellings")]
     public partial class RepairTimeZoneSpellings : Migration
     {
         /// <inheritdoc />
