@@ -65,10 +65,6 @@ internal sealed class RuntimeHost : IAsyncDisposable
             ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
             // Production profile without credentials: say so explicitly (the security tests override it).
             ["WorkflowRuntime:Security:AllowInsecure"] = "true",
-            // As HostProcess.Settings: a cold host on a loaded 2-core machine needs seconds for its first database
-            // round trip (EF model, first connection); an unreachable server still fails at once (connection refused).
-            ["WorkflowRuntime:Server:StartupCheckTimeoutMs"] = "20000",
-            ["WorkflowRuntime:Persistence:HealthCheckTimeoutMs"] = "15000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
