@@ -52,6 +52,7 @@ public static class WorkflowRuntimeApp
         AddServices(builder.Services, builder.Configuration, server);
 
         var app = builder.Build();
+        app.UseTruncatedFrameAnswer();
         app.MapGrpcService<WorkflowRuntimeGrpcService>().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcService<MonitoringGrpcService>().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcHealthChecksService().RequireHost($"*:{server.GrpcPort}");
