@@ -61,6 +61,7 @@ public static class WorkflowRuntimeApp
         builder.Services.AddCallerSecurity(security);
 
         var app = builder.Build();
+        app.UseTruncatedFrameAnswer();
         app.UseCallerSecurity();
         app.MapGrpcService<WorkflowRuntimeGrpcService>().RequireHost($"*:{server.GrpcPort}");
         app.MapGrpcService<MonitoringGrpcService>().RequireHost($"*:{server.GrpcPort}");

@@ -219,6 +219,18 @@ public sealed partial class HostileInputTests(HostileInputHost fixture, ITestOut
         Assert.DoesNotContain(fixture.Logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
+    [Fact]
+    public async Task A_grpc_frame_cut_short_is_invalid_argument_too()
+    {
+        // The length prefix announces 100 bytes; three follow.
+        var reply = await RawGrpc.SendAsync(fixture.RawHttp2, fixture.Host.GrpcPort, $"{RuntimeService}/GetExecution", [0, 0, 0, 0, 100, 0x0a, 0x01, 0x61]);
+
+        Assert.Equal((int)StatusCode.InvalidArgument, reply.GrpcStatus);
+        Assert.Equal("the request could not be decoded", reply.GrpcMessage);
+        Assert.Contains(fixture.Logs.Entries, e => e.EventName == "request_undecodable" && e.Level == LogLevel.Warning && e.Exception is null);
+        Assert.DoesNotContain(fixture.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
     // Finding 5: lax validation.
     [Theory]
     [InlineData("1-0 * * * *", "runs backwards")]

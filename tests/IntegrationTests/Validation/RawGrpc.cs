@@ -9,11 +9,17 @@ internal static class RawGrpc
     public sealed record Reply(int HttpStatus, int? GrpcStatus, string GrpcMessage, int TrailerBytes);
 
     /// <summary>Sends <paramref name="payload"/> as one length-prefixed gRPC message to <paramref name="method"/> (e.g. <c>pkg.Service/Method</c>).</summary>
-    public static async Task<Reply> CallAsync(HttpClient http, int port, string method, byte[] payload)
+    public static Task<Reply> CallAsync(HttpClient http, int port, string method, byte[] payload)
     {
         var body = new byte[payload.Length + 5];
         BinaryPrimitives.WriteUInt32BigEndian(body.AsSpan(1, 4), (uint)payload.Length);
         payload.CopyTo(body, 5);
+        return SendAsync(http, port, method, body);
+    }
+
+    /// <summary>Sends <paramref name="body"/> as the request body exactly as given, frame header included.</summary>
+    public static async Task<Reply> SendAsync(HttpClient http, int port, string method, byte[] body)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/{method}")
         {
             Content = new ByteArrayContent(body),
