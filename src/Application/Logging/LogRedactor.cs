@@ -80,7 +80,7 @@ public sealed partial class LogRedactor
         var match = regex.Match(text);
         while (match.Success)
         {
-            if (keys.IsSecretKey(match.Groups["key"].Value))
+            if (keys.IsSecretKey(match.Groups["key"].Value) && !IsPlaceholder(match.Groups["value"].Value))
             {
                 output.Append(text, copied, match.Index - copied)
                     .Append(match.Groups["key"].Value).Append(match.Groups["sep"].Value).Append(Mask);
@@ -95,6 +95,12 @@ public sealed partial class LogRedactor
 
         return copied == 0 ? text : output.Append(text, copied, text.Length - copied).ToString();
     }
+
+    /// <summary>
+    /// A value that only names what belongs there (<c>Bearer &lt;key&gt;</c>, <c>&lt;token&gt;</c>) is an instruction,
+    /// not a credential: error messages that tell a caller what to send keep it readable.
+    /// </summary>
+    private static bool IsPlaceholder(string value) => Placeholder().IsMatch(value);
 
     private static string RedactInner(string value, SecretKeyList keys)
     {
@@ -119,6 +125,9 @@ public sealed partial class LogRedactor
     // key=value or key: value in text; a Bearer/Basic credential keeps its scheme hidden too.
     [GeneratedRegex("""(?<![\w-])(?<key>[A-Za-z][\w.-]{0,63})(?<sep>\s*[=:]\s*)(?<value>(?:Bearer|Basic|Token|Digest)\s+[^\s,;&"'}\]]+|"[^"\r\n]*"|'[^'\r\n]*'|[^\s,;&"'}\]]+)""", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 200)]
     private static partial Regex KeyValue();
+
+    [GeneratedRegex("""^(?:(?:Bearer|Basic|Token|Digest)\s+)?<[\w -]{1,32}>$""", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 200)]
+    private static partial Regex Placeholder();
 
     // PostgreSQL: Key (email, password)=(a@b, hunter2) already exists.
     [GeneratedRegex("""\((?<columns>[\w, ]{1,256})\)=\((?<value>[^)\r\n]*)\)""", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 200)]

@@ -79,7 +79,7 @@ public sealed class MonitoringStatisticsService(IMonitoringReadModel readModel, 
             }
 
             var from = WholeSeconds(query.From ?? clock.GetUtcNow());
-            var to = WholeSeconds(query.To ?? from + MonitoringLimits.DefaultLoadSpan);
+            var to = WholeSeconds(query.To ?? After(from, MonitoringLimits.DefaultLoadSpan));
             var invalid = ValidateRange(from, to, MonitoringLimits.MaxLoadSpan);
             if (invalid is not null)
             {
@@ -104,9 +104,17 @@ public sealed class MonitoringStatisticsService(IMonitoringReadModel readModel, 
     private Result<TimeRange> HistoryRange(DateTimeOffset? from, DateTimeOffset? to)
     {
         var end = to ?? clock.GetUtcNow();
-        var start = from ?? end - MonitoringLimits.DefaultHistorySpan;
+        var start = from ?? Before(end, MonitoringLimits.DefaultHistorySpan);
         return ValidateRange(start, end, MonitoringLimits.MaxHistorySpan) ?? Result.Success(new TimeRange(start, end));
     }
+
+    // A default span next to the edge of the calendar (a caller's "to" of 0001-01-01) must not overflow: it stops at
+    // the edge, and the range check then names the field.
+    private static DateTimeOffset Before(DateTimeOffset instant, TimeSpan span) =>
+        instant - DateTimeOffset.MinValue < span ? DateTimeOffset.MinValue : instant - span;
+
+    private static DateTimeOffset After(DateTimeOffset instant, TimeSpan span) =>
+        DateTimeOffset.MaxValue - instant < span ? DateTimeOffset.MaxValue : instant + span;
 
     private static Result<TimeRange>? ValidateRange(DateTimeOffset from, DateTimeOffset to, TimeSpan maxSpan)
     {

@@ -46,6 +46,8 @@ public sealed class ScrapedHostFixture : IAsyncLifetime
         settings["WorkflowRuntime__Engine__SimulatedLatencyMs"] = "100";
         settings["WorkflowRuntime__Executions__PollInitialMs"] = "50";
         settings["WorkflowRuntime__Executions__PollMaxMs"] = "200";
+        // The fixture fires a cron every two seconds; production keeps the 10 s minimum.
+        settings["WorkflowRuntime__Deployments__MinCronIntervalSeconds"] = "1";
         _process = HostProcess.Start(settings);
         await _process.AssertStartedAsync(TimeSpan.FromSeconds(90));
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");

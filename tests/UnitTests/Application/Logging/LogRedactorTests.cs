@@ -82,6 +82,7 @@ public sealed class LogRedactorTests
     [InlineData("connecting to redis://default:topsecret@cache:6379", "topsecret", "redis://default:***@cache")]
     [InlineData("Key (workflow_id, session_token)=(1, tok-77) already exists.", "tok-77", "(workflow_id, session_token)=(***)")]
     [InlineData("pass: hunter2", "hunter2", "pass: ***")]
+    [InlineData("Authorization: Bearer <key>x", "<key>x", "Authorization: ***")]
     public void Key_value_pairs_in_text_are_masked(string text, string secret, string expected)
     {
         var redacted = _redactor.Redact(text)!;
@@ -94,6 +95,8 @@ public sealed class LogRedactorTests
     [InlineData("Execution 5b1c started (MANUAL) as engine run e-1; trigger data {\"a\":1}")]
     [InlineData("Key (workflow_id, idempotency_key)=(1, k) already exists.")]
     [InlineData("passenger=3 author: ada")]
+    [InlineData("DeployWorkflow needs an API key: send the metadata 'authorization: Bearer <key>'.")]
+    [InlineData("token: <token>")]
     [InlineData("")]
     public void Text_without_secrets_is_left_as_it_is(string text)
     {

@@ -92,6 +92,17 @@ public sealed class MonitoringStatisticsServiceTests
     }
 
     [Fact]
+    public async Task A_range_at_the_edge_of_the_calendar_is_invalid_not_an_overflow()
+    {
+        var history = await _service.GetSchedulingMetricsAsync(new SchedulingMetricsQuery(null, DateTimeOffset.MinValue));
+        var load = await _service.GetLoadDistributionAsync(new LoadDistributionQuery(DateTimeOffset.MaxValue, null, 60));
+
+        Assert.Equal(ResultStatus.Invalid, history.Status);
+        Assert.Equal(ResultStatus.Invalid, load.Status);
+        _readModel.VerifyNoOtherCalls();
+    }
+
+    [Fact]
     public async Task A_too_long_user_id_is_invalid()
     {
         var result = await _service.GetDeploymentStatsAsync(new DeploymentStatsQuery(new string('u', 256), null, null));
