@@ -35,9 +35,9 @@ WORKFLOW_RUNTIME_FAULT_SECONDS="$SECONDS_PER_SCENARIO" WORKFLOW_RUNTIME_FAULT_CA
 edge_status=0
 dotnet test tests/IntegrationTests -c "$CONFIGURATION" --no-build --nologo \
   --filter "FullyQualifiedName~HostileInputTests.No_hostile_request|FullyQualifiedName~EmbeddedLoadTests" \
-  --logger "console;verbosity=normal" >"$EDGE_LOG" 2>&1 || edge_status=$?
-hostile=$(grep -o '[0-9]* hostile calls: .*' "$EDGE_LOG" | tail -n 1)
-embedded=$(grep -o '[0-9]* callers, [0-9.]* s: .* errors' "$EDGE_LOG" | tail -n 1)
+  --logger "console;verbosity=detailed" >"$EDGE_LOG" 2>&1 || edge_status=$?
+hostile=$(grep -o '[0-9]* hostile calls: .*' "$EDGE_LOG" | tail -n 1 || true)
+embedded=$(grep -o '[0-9]* callers, [0-9.]* s: .* errors' "$EDGE_LOG" | tail -n 1 || true)
 [ "$edge_status" -eq 0 ] || status=$edge_status
 
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
@@ -73,9 +73,8 @@ When the load ends and the service has recovered, the callers' answers are judge
 
 Run ${started}, commit \`${commit}\`: \`FAULT_SECONDS=${SECONDS_PER_SCENARIO} FAULT_CALLERS=${CALLERS} scripts/fault-suite.sh\`
 (test exit status ${status}).
-Machine: ${cpu:-unknown CPU}, ${cores} cores, ${memory:-unknown memory}, load average ${load} at the end. **This machine is shared
-with other engineers' builds and tests and was loaded during the run**, so the throughput is lower than an idle machine's and only the
-correctness columns are meant to carry over.
+Machine: ${cpu:-unknown CPU}, ${cores} cores, ${memory:-unknown memory}, load average ${load} at the end. Throughput depends on the machine and
+on what else runs on it (the trigger counts are not a benchmark); the correctness columns are what must carry over.
 
 | scenario | load | fault | codes | triggers → rows | duplicates | lost | stranded | overlaps | recovery |
 |---|---|---|---|---|---|---|---|---|---|
