@@ -67,7 +67,7 @@ public sealed class MetricsEndpointTests(ScrapedHostFixture host) : IClassFixtur
     [Fact]
     public void Every_dashboard_query_names_only_exported_metrics()
     {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(RepositoryFile("deploy/observability/workflow-runtime-dashboard.json")));
+        using var dashboard = JsonDocument.Parse(RepositoryFiles.ReadAllText("deploy/observability/workflow-runtime-dashboard.json"));
         var expressions = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(p => p.TryGetProperty("targets", out var targets) ? targets.EnumerateArray() : Enumerable.Empty<JsonElement>())
             .Select(t => t.GetProperty("expr").GetString()!)
@@ -81,7 +81,7 @@ public sealed class MetricsEndpointTests(ScrapedHostFixture host) : IClassFixtur
     public void The_alert_rules_parse_and_every_expression_names_only_exported_metrics()
     {
         var yaml = new YamlStream();
-        using (var reader = new StringReader(File.ReadAllText(RepositoryFile("deploy/observability/workflow-runtime-alerts.yaml"))))
+        using (var reader = new StringReader(RepositoryFiles.ReadAllText("deploy/observability/workflow-runtime-alerts.yaml")))
         {
             yaml.Load(reader);
         }
@@ -113,15 +113,4 @@ public sealed class MetricsEndpointTests(ScrapedHostFixture host) : IClassFixtur
 
     private double Delta(string name, params (string Label, string Value)[] labels) =>
         host.After.Sum(name, labels) - host.Before.Sum(name, labels);
-
-    private static string RepositoryFile(string relative)
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WorkflowRuntime.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("repository root"), relative);
-    }
 }

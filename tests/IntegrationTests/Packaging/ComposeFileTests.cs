@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using WorkflowRuntime.Infrastructure.Persistence;
+using WorkflowRuntime.IntegrationTests.Support;
 using WorkflowRuntime.Presentation.Grpc.Hosting;
 using YamlDotNet.RepresentationModel;
 

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using WorkflowRuntime.IntegrationTests.Support;
 
 namespace WorkflowRuntime.IntegrationTests.Packaging;
 

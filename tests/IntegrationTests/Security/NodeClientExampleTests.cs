@@ -70,7 +70,7 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture)
     // One `npm ci` per test run: it empties node_modules first, so the lock file alone decides what is installed.
     private static readonly Lazy<Task<string>> Installed = new(async () =>
     {
-        var example = Path.Combine(RepositoryRoot(), "examples", "node-client");
+        var example = RepositoryFiles.PathOf("examples/node-client");
         var install = await RunAsync("npm", example, NpmBound, "ci", "--no-audit", "--no-fund", "--ignore-scripts");
         Assert.True(install.ExitCode == 0, $"npm ci failed:\n{install.Output}\n{install.Error}");
         return example;
@@ -109,16 +109,5 @@ public sealed class NodeClientExampleTests(SecuredHostFixture fixture)
         }
 
         return (process.ExitCode, await output, await error);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WorkflowRuntime.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("the repository root (WorkflowRuntime.sln) is not above the test directory");
     }
 }

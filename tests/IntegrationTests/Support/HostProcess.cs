@@ -167,15 +167,7 @@ internal sealed class HostProcess : IAsyncDisposable
         var testDirectory = new DirectoryInfo(AppContext.BaseDirectory);
         var framework = testDirectory.Name;
         var configuration = testDirectory.Parent!.Name;
-        var root = testDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WorkflowRuntime.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = root is null
-            ? string.Empty
-            : Path.Combine(root.FullName, "src", "Presentation.Grpc", "bin", configuration, framework, "WorkflowRuntime.dll");
+        var path = Path.Combine(RepositoryFiles.Root, "src", "Presentation.Grpc", "bin", configuration, framework, "WorkflowRuntime.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("build the solution first: the host assembly is missing", path);
     }
 }

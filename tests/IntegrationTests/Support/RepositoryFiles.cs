@@ -1,4 +1,4 @@
-namespace WorkflowRuntime.IntegrationTests.Packaging;
+namespace WorkflowRuntime.IntegrationTests.Support;
 
 /// <summary>Paths in the repository (found from the test's output directory) and of the tools' build output.</summary>
 internal static class RepositoryFiles
