@@ -74,12 +74,34 @@ public sealed class ExecutionService(
                 return recorded;
             }
 
-            await unitOfWork.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await unitOfWork.SaveChangesAsync(cancellationToken);
+            }
+            catch (ConcurrencyConflictException)
+            {
+                // The run's tracker saw the engine's end first (the cancel we just sent, or the run finishing) and
+                // recorded it: that record is the answer. The tracker released the lock with it.
+                return await RecordedMeanwhileAsync(id, cancellationToken);
+            }
+
             await locks.ReleaseQuietlyAsync(
                 execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null, logger);
             ExecutionLog.Finished(logger, execution);
             return recorded;
         });
+
+    private async Task<Result<CancelOutcome>> RecordedMeanwhileAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var stored = await executions.ReadAsync(id, cancellationToken);
+        if (stored is null || !stored.Status.IsTerminal())
+        {
+            return Failure.VersionConflict<CancelOutcome>(
+                $"execution {id} was changed by another writer while it was being canceled and is still {stored?.Status.ToString().ToUpperInvariant() ?? "unknown"}; read it again and retry.");
+        }
+
+        return Result.Success(new CancelOutcome(stored, Canceled: stored.Status == ExecutionStatus.Canceled));
+    }
 
     private static Result<CancelOutcome> Record(Execution execution, EngineCancelResult cancel, string why, DateTimeOffset now)
     {

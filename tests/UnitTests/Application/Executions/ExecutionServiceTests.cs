@@ -154,6 +154,41 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
     }
 
     [Theory]
+    [InlineData(ExecutionStatus.Canceled, true)]
+    [InlineData(ExecutionStatus.Success, false)]
+    public async Task Cancel_that_loses_the_write_to_the_runs_tracker_answers_with_what_the_tracker_recorded(
+        ExecutionStatus recordedByTracker, bool canceled)
+    {
+        // The engine stopped the run, the tracker polled it and wrote the end before this use case could.
+        var execution = _h.Store(ExecutionHarness.Running());
+        var stored = ExecutionHarness.Running();
+        End(stored, recordedByTracker);
+        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(stored);
+        _h.FailNextSave(new ConcurrencyConflictException("the row's version changed since it was read"));
+
+        var result = await _h.Service().CancelAsync(execution.Id.ToString(), "operator");
+
+        Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.Same(stored, result.Value.Execution);
+        Assert.Equal(canceled, result.Value.Canceled);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Cancel_that_loses_the_write_to_a_change_that_did_not_end_the_run_is_a_version_conflict()
+    {
+        var execution = _h.Store(ExecutionHarness.Running());
+        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(ExecutionHarness.Running());
+        _h.FailNextSave(new ConcurrencyConflictException("the row's version changed since it was read"));
+
+        var result = await _h.Service().CancelAsync(execution.Id.ToString(), "operator");
+
+        Assert.Equal(ResultStatus.Conflict, result.Status);
+        Assert.Equal(FailureCode.VersionConflict, result.Errors.First());
+        Assert.Contains("RUNNING", result.Errors.Last(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("   ")]
     public async Task Cancel_without_a_reason_records_canceled_by_request(string? reason)
@@ -241,19 +276,6 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
 
         Assert.Equal(ResultStatus.Ok, result.Status);
         Assert.Equal(ExecutionStatus.Canceled, execution.Status);
-    }
-
-    [Fact]
-    public async Task Cancel_that_races_a_tracker_write_is_a_version_conflict()
-    {
-        var execution = _h.Store(ExecutionHarness.Running());
-        _h.FailNextSave(new ConcurrencyConflictException("revision changed"));
-
-        var result = await _h.Service().CancelAsync(execution.Id.ToString(), null);
-
-        Assert.Equal(ResultStatus.Conflict, result.Status);
-        Assert.Equal(FailureCode.VersionConflict, result.Errors.First());
-        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     // ---------------------------------------------------------------- history: validation
