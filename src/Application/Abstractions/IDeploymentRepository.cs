@@ -9,6 +9,12 @@ public interface IDeploymentRepository
     /// <summary>The deployment with its triggers, tracked for change; null when there is none.</summary>
     Task<Deployment?> FindAsync(Guid workflowId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The deployment with its triggers as stored now, not tracked (nothing this scope does changes it): what the
+    /// execution path reads, and caches.
+    /// </summary>
+    Task<Deployment?> ReadAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
     void Add(Deployment deployment);
 
     /// <summary>The active webhook trigger that holds <paramref name="path"/>, if any.</summary>

@@ -13,6 +13,28 @@ public interface IExecutionRepository
 
     void Add(Execution execution);
 
+    /// <summary>
+    /// Inserts a new run in one round trip and forgets it (nothing in this scope tracks it afterwards): later changes
+    /// go through <see cref="WriteStateAsync"/>. Throws <see cref="UniqueConstraintViolationException"/>,
+    /// <see cref="StaleDeploymentException"/> (the deployment changed since the version the run carries) or
+    /// <see cref="PersistenceUnavailableException"/>; nothing is written then.
+    /// </summary>
+    Task InsertAsync(Execution execution, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes the run's state (status, engine id, times, result, error, owner, lock token, revision) in one UPDATE,
+    /// only if the stored row still has <paramref name="expectedRevision"/>; throws
+    /// <see cref="ConcurrencyConflictException"/> when someone else changed it since.
+    /// </summary>
+    Task WriteStateAsync(Execution execution, long expectedRevision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Liveness of the runs an instance follows, in one UPDATE: sets <c>heartbeat_at</c> of those still active and
+    /// still owned by <paramref name="instanceId"/>. Returns how many rows it touched.
+    /// </summary>
+    Task<int> TouchHeartbeatsAsync(IReadOnlyCollection<Guid> executionIds, string instanceId, DateTimeOffset now,
+        CancellationToken cancellationToken = default);
+
     /// <summary>The most recently created execution of a workflow.</summary>
     Task<Execution?> FindLatestAsync(Guid workflowId, CancellationToken cancellationToken = default);
 

@@ -21,6 +21,21 @@ public sealed class UniqueConstraintViolationException : Exception
     public string ConstraintName { get; }
 }
 
+/// <summary>
+/// The database refused a run because its deployment is no longer at the version the run was admitted against (it
+/// was updated, paused or archived meanwhile, on any replica): the cached deployment is stale (ADR 0024).
+/// </summary>
+public sealed class StaleDeploymentException : Exception
+{
+    /// <summary>The SQLSTATE (PostgreSQL) or RAISE text (SQLite) the deployment fence answers with.</summary>
+    public const string Marker = "WR001";
+
+    public StaleDeploymentException(Exception? innerException = null)
+        : base("the workflow's deployment changed since it was read", innerException)
+    {
+    }
+}
+
 /// <summary>The names of the unique indexes the application reacts to.</summary>
 public static class UniqueConstraints
 {

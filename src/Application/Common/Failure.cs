@@ -11,12 +11,19 @@ public static class Failure
 {
     public static Result<T> NotFound<T>(string message) => Result<T>.NotFound(message);
 
-    public static Result<T> Invalid<T>(string field, string message) =>
-        Result<T>.Invalid(new ValidationError(field, message, FailureCode.InvalidArgument, ValidationSeverity.Error));
+    public static Result<T> Invalid<T>(string field, string message) => Result<T>.Invalid(Violation(field, message));
+
+    /// <summary>Every violation at once, so a caller fixes its request in one go.</summary>
+    public static Result<T> Invalid<T>(IEnumerable<ValidationError> violations) => Result<T>.Invalid(violations.ToList());
+
+    public static ValidationError Violation(string field, string message) =>
+        new(field, message, FailureCode.InvalidArgument, ValidationSeverity.Error);
+
+    public static ValidationError OverLimit(string field, string message) =>
+        new(field, message, FailureCode.ResourceExhausted, ValidationSeverity.Error);
 
     /// <summary>Well-formed input over a configured size limit.</summary>
-    public static Result<T> TooLarge<T>(string field, string message) =>
-        Result<T>.Invalid(new ValidationError(field, message, FailureCode.ResourceExhausted, ValidationSeverity.Error));
+    public static Result<T> TooLarge<T>(string field, string message) => Result<T>.Invalid(OverLimit(field, message));
 
     public static Result<T> AlreadyExists<T>(string message) => Result<T>.Conflict(FailureCode.AlreadyExists, message);
 

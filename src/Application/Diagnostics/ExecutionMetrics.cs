@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ardalis.Result;
 using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Domain.Executions;
 
@@ -14,7 +15,7 @@ public static class ExecutionMetrics
     /// Runs one admission (dedupe, overlap check, lock, insert, engine dispatch) inside a <c>trigger.admit</c> span
     /// and records its duration, started runs and overlap skips.
     /// </summary>
-    public static async Task<TriggerOutcome> AdmitAsync(ExecutionMode mode, Guid workflowId, Func<Task<TriggerOutcome>> admit)
+    public static async Task<Result<TriggerOutcome>> AdmitAsync(ExecutionMode mode, Guid workflowId, Func<Task<Result<TriggerOutcome>>> admit)
     {
         ArgumentNullException.ThrowIfNull(admit);
         using var activity = WorkflowRuntimeTelemetry.ActivitySource.StartActivity("trigger.admit", ActivityKind.Internal);
@@ -25,9 +26,16 @@ public static class ExecutionMetrics
         try
         {
             var result = await admit();
-            outcome = OutcomeOf(result);
-            activity?.SetTag("workflow_runtime.execution_id", result.Execution.Id.ToString());
-            Count(result, outcome);
+            if (!result.IsSuccess)
+            {
+                // The deployment changed under the trigger and is no longer runnable (ADR 0024): a refusal, not a run.
+                outcome = "refused";
+                return result;
+            }
+
+            outcome = OutcomeOf(result.Value);
+            activity?.SetTag("workflow_runtime.execution_id", result.Value.Execution.Id.ToString());
+            Count(result.Value, outcome);
             return result;
         }
         catch (Exception ex)

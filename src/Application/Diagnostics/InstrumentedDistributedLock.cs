@@ -47,5 +47,8 @@ public sealed class InstrumentedDistributedLock(IDistributedLock inner) : IDistr
     public Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default) =>
         inner.ExtendLockAsync(handle, ttl, cancellationToken);
 
+    public Task<int> ExtendLocksAsync(IReadOnlyCollection<LockHandle> leases, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        inner.ExtendLocksAsync(leases, ttl, cancellationToken);
+
     public LockHandle RestoreHandle(string workflowId, string token) => inner.RestoreHandle(workflowId, token);
 }

@@ -43,6 +43,10 @@ public static class WorkflowRuntimeTelemetry
         "workflow_runtime.engine.call.duration", "s", "One call to the workflow engine, retries included, by operation and outcome.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
+    public static readonly Counter<long> DeploymentCacheLookups = Meter.CreateCounter<long>(
+        "workflow_runtime.deployment_cache.lookups", "{lookup}",
+        "Deployment and webhook-path lookups of the execution path, by outcome: hit, miss (read from the database), stale (refused by the version fence and read again).");
+
     public static readonly Counter<long> LockAcquires = Meter.CreateCounter<long>(
         "workflow_runtime.lock.acquires", "{acquire}", "Attempts to take a workflow's lock, by outcome (acquired, held, unavailable).");
 

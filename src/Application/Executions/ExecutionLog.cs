@@ -91,6 +91,10 @@ internal static partial class ExecutionLog
         Message = "The sweeper could not write execution {ExecutionId}; it is looked at again on the next sweep: {Reason}")]
     public static partial void SweepWriteFailed(ILogger logger, Guid executionId, string reason);
 
+    [LoggerMessage(EventId = 2068, EventName = "execution_heartbeat_failed", Level = LogLevel.Warning,
+        Message = "Could not write the heartbeat of {Count} followed runs ({Reason}); retrying at the next interval (a run whose heartbeat stays older than the stale-after time is adopted by another instance's sweeper)")]
+    public static partial void HeartbeatFailed(ILogger logger, int count, string reason);
+
     [LoggerMessage(EventId = 2010, EventName = "execution_drain", Level = LogLevel.Information,
         Message = "Shutting down: {Running} executions still tracked after the drain; left to the sweeper")]
     public static partial void Drained(ILogger logger, int running);

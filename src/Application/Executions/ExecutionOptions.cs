@@ -55,6 +55,17 @@ public sealed class ExecutionOptions
     [Range(0, 10_000, ErrorMessage = "WorkflowRuntime:Executions:AdmissionDeadlineMarginMs must be between 0 and 10000.")]
     public int AdmissionDeadlineMarginMs { get; set; } = 100;
 
+    /// <summary>
+    /// How long the execution path keeps a deployment it read (0 turns the cache off). Staleness is not what this
+    /// bounds: the database refuses a run admitted against an old version (ADR 0024); it bounds memory churn.
+    /// </summary>
+    [Range(0, 3600, ErrorMessage = "WorkflowRuntime:Executions:DeploymentCacheSeconds must be between 0 and 3600.")]
+    public int DeploymentCacheSeconds { get; set; } = 60;
+
+    /// <summary>At most this many deployments (and webhook paths) are cached; the least recently stored go first.</summary>
+    [Range(1, 10_000_000, ErrorMessage = "WorkflowRuntime:Executions:DeploymentCacheEntries must be between 1 and 10000000.")]
+    public int DeploymentCacheEntries { get; set; } = 100_000;
+
     public TimeSpan AdmissionDeadlineMargin => TimeSpan.FromMilliseconds(AdmissionDeadlineMarginMs);
 
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(HeartbeatIntervalSeconds);

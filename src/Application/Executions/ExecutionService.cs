@@ -1,5 +1,4 @@
 using Ardalis.Result;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
@@ -12,12 +11,11 @@ namespace WorkflowRuntime.Application.Executions;
 /// <summary>Reads executions, cancels them, and pages through their history.</summary>
 public sealed class ExecutionService(
     IExecutionRepository executions,
-    IUnitOfWork unitOfWork,
     IWorkflowEngine engine,
     IDistributedLock locks,
+    ExecutionStateWriter writer,
     IOptions<ExecutionOptions> options,
-    TimeProvider clock,
-    ILogger<ExecutionService> logger)
+    TimeProvider clock)
 {
     private const string HistoryList = "e1";
     private readonly ExecutionOptions _options = options.Value;
@@ -49,7 +47,7 @@ public sealed class ExecutionService(
                 return Failure.Invalid<CancelOutcome>("execution_id", $"execution_id '{InputText.Quote(executionId)}' is not a UUID.");
             }
 
-            var execution = await executions.FindAsync(id, cancellationToken);
+            var execution = await executions.ReadAsync(id, cancellationToken);
             if (execution is null)
             {
                 return Failure.NotFound<CancelOutcome>($"execution {id} does not exist.");
@@ -68,15 +66,16 @@ public sealed class ExecutionService(
 
             var why = string.IsNullOrWhiteSpace(reason) ? "canceled by request" : reason.Trim();
             var cancel = await engine.CancelAsync(engineId, why, cancellationToken);
-            var recorded = Record(execution, cancel, why, clock.GetUtcNow());
-            if (!recorded.IsSuccess)
+            var end = EndFor(execution, cancel, why, clock.GetUtcNow());
+            if (!end.IsSuccess)
             {
-                return recorded;
+                return end.Map(_ => default(CancelOutcome)!);
             }
 
+            var lockHandle = execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null;
             try
             {
-                await unitOfWork.SaveChangesAsync(cancellationToken);
+                await writer.CloseAsync(execution, end.Value.Apply, lockHandle, cancellationToken);
             }
             catch (ConcurrencyConflictException)
             {
@@ -85,10 +84,7 @@ public sealed class ExecutionService(
                 return await RecordedMeanwhileAsync(id, cancellationToken);
             }
 
-            await locks.ReleaseQuietlyAsync(
-                execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null, logger);
-            ExecutionLog.Finished(logger, execution);
-            return recorded;
+            return Result.Success(new CancelOutcome(execution, end.Value.Canceled));
         });
 
     private async Task<Result<CancelOutcome>> RecordedMeanwhileAsync(Guid id, CancellationToken cancellationToken)
@@ -103,24 +99,25 @@ public sealed class ExecutionService(
         return Result.Success(new CancelOutcome(stored, Canceled: stored.Status == ExecutionStatus.Canceled));
     }
 
-    private static Result<CancelOutcome> Record(Execution execution, EngineCancelResult cancel, string why, DateTimeOffset now)
+    /// <summary>How the run ends after the engine's answer to the cancel, and whether the cancel is what ended it.</summary>
+    private sealed record CancelEnd(Action<Execution> Apply, bool Canceled);
+
+    private static Result<CancelEnd> EndFor(Execution execution, EngineCancelResult cancel, string why, DateTimeOffset now)
     {
         switch (cancel.Outcome)
         {
             case EngineCancelOutcome.Canceled:
-                execution.Cancel(why, now);
-                return Result.Success(new CancelOutcome(execution, Canceled: true));
+                return Result.Success(new CancelEnd(e => e.Cancel(why, now), Canceled: true));
             case EngineCancelOutcome.UnknownRun:
                 // Nothing runs in the engine under this id, so the run is over; say why it has no engine outcome.
-                execution.Cancel($"{why} (the engine had no record of the run)", now);
-                return Result.Success(new CancelOutcome(execution, Canceled: true));
-            case EngineCancelOutcome.AlreadyFinished when cancel.FinalState is { } final && EngineOutcomes.ApplyTerminal(execution, final, now):
-                return Result.Success(new CancelOutcome(execution, Canceled: false));
+                return Result.Success(new CancelEnd(e => e.Cancel($"{why} (the engine had no record of the run)", now), Canceled: true));
+            case EngineCancelOutcome.AlreadyFinished when cancel.FinalState is { } final && Execution.EndsTheRun(final.Status):
+                return Result.Success(new CancelEnd(e => e.RecordEngineOutcome(final, now), Canceled: false));
             case EngineCancelOutcome.AlreadyFinished:
-                return Failure.FailedPrecondition<CancelOutcome>(
+                return Failure.FailedPrecondition<CancelEnd>(
                     $"the engine did not cancel execution {execution.Id} and reports it {cancel.FinalState?.Status.ToString().ToUpperInvariant() ?? "in an unknown state"}; nothing changed.");
             default:
-                return Failure.Unavailable<CancelOutcome>(
+                return Failure.Unavailable<CancelEnd>(
                     $"the engine could not be reached to cancel the run; nothing changed: {cancel.Message}");
         }
     }

@@ -17,6 +17,7 @@ namespace WorkflowRuntime.Application.Executions;
 public sealed class ExecutionSweeper(
     IServiceScopeFactory scopes,
     ExecutionTracker tracker,
+    ExecutionStateWriter writer,
     IDistributedLock locks,
     IWorkflowEngine engine,
     IOptions<ExecutionOptions> options,
@@ -63,9 +64,7 @@ public sealed class ExecutionSweeper(
     private async Task<bool> TakeOverAsync(Guid executionId, TimeSpan staleAfter, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var executions = scope.ServiceProvider.GetRequiredService<IExecutionRepository>();
-        var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
-        var execution = await executions.FindAsync(executionId, cancellationToken);
+        var execution = await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().ReadAsync(executionId, cancellationToken);
         var now = clock.GetUtcNow();
         if (execution is null || !execution.IsStale(now, staleAfter))
         {
@@ -76,8 +75,7 @@ public sealed class ExecutionSweeper(
         var lockHandle = execution.LockToken is { } token ? locks.RestoreHandle(execution.WorkflowId.ToString(), token) : null;
 
         // The claim comes first: its revision bump is what keeps a second sweeper from taking the same run.
-        execution.Heartbeat(identity.InstanceId, now);
-        await unitOfWork.SaveChangesAsync(cancellationToken);
+        await writer.RecordAsync(execution, e => e.ClaimBy(identity.InstanceId, now), lockHandle, cancellationToken);
         if (execution.EngineExecutionId is not null)
         {
             ExecutionLog.Adopted(logger, execution.Id, execution.WorkflowId, previousOwner);
@@ -85,18 +83,17 @@ public sealed class ExecutionSweeper(
             return true;
         }
 
-        var deployments = scope.ServiceProvider.GetRequiredService<IDeploymentRepository>();
-        await RedispatchAsync(execution, await deployments.FindAsync(execution.WorkflowId, cancellationToken), lockHandle, previousOwner,
-            unitOfWork, cancellationToken);
+        var deployment = await scope.ServiceProvider.GetRequiredService<IDeploymentRepository>().ReadAsync(execution.WorkflowId, cancellationToken);
+        await RedispatchAsync(execution, deployment, lockHandle, previousOwner, cancellationToken);
         return true;
     }
 
     private async Task RedispatchAsync(Execution execution, Domain.Deployments.Deployment? deployment, LockHandle? lockHandle,
-        string? previousOwner, IUnitOfWork unitOfWork, CancellationToken cancellationToken)
+        string? previousOwner, CancellationToken cancellationToken)
     {
         if (deployment is null)
         {
-            await CloseAsync(execution, InstanceLostReason, lockHandle, unitOfWork, cancellationToken);
+            await writer.CloseAsync(execution, e => e.Fail(InstanceLostReason, clock.GetUtcNow()), lockHandle, cancellationToken);
             ExecutionLog.Lost(logger, execution.Id, execution.WorkflowId, previousOwner);
             return;
         }
@@ -115,33 +112,25 @@ public sealed class ExecutionSweeper(
         }
         catch (EngineRejectedException ex)
         {
-            await CloseAsync(execution, $"the engine did not take the run: {ex.Message}", lockHandle, unitOfWork, cancellationToken);
+            var reason = $"the engine did not take the run: {ex.Message}";
+            await writer.CloseAsync(execution, e => e.Fail(reason, clock.GetUtcNow()), lockHandle, cancellationToken);
             return;
         }
 
         var engineId = started.EngineExecutionId;
         var startedAt = clock.GetUtcNow();
-        execution.MarkRunning(engineId, startedAt);
+        void Running(Execution e) => e.MarkRunning(engineId, startedAt);
         try
         {
-            await unitOfWork.SaveChangesAsync(cancellationToken);
+            await writer.RecordAsync(execution, Running, lockHandle, cancellationToken);
             tracker.Track(execution, lockHandle);
         }
         catch (Exception ex) when (ex is PersistenceUnavailableException or ConcurrencyConflictException)
         {
             ExecutionLog.WriteDeferred(logger, execution, ex.Message);
-            tracker.Track(execution, lockHandle, e => e.MarkRunning(engineId, startedAt));
+            tracker.Track(execution, lockHandle, Running);
         }
 
         ExecutionLog.Redispatched(logger, execution.Id, execution.WorkflowId, previousOwner, engineId);
-    }
-
-    private async Task CloseAsync(Execution execution, string reason, LockHandle? lockHandle, IUnitOfWork unitOfWork,
-        CancellationToken cancellationToken)
-    {
-        execution.Fail(reason, clock.GetUtcNow());
-        await unitOfWork.SaveChangesAsync(cancellationToken);
-        ExecutionLog.Finished(logger, execution);
-        await locks.ReleaseQuietlyAsync(lockHandle, logger);
     }
 }

@@ -9,9 +9,11 @@ using WorkflowRuntime.Domain.Ports;
 namespace WorkflowRuntime.Application.Executions;
 
 /// <summary>
-/// Follows every execution this instance started or adopted until it ends: polls the engine with backoff, writes
-/// the heartbeat and renews the workflow lock, cancels at the deadline (→ TIMEOUT), records the outcome and releases
-/// the lock. One lightweight async loop per run; nothing blocks a thread between polls.
+/// Follows every execution this instance started or adopted until it ends: polls the engine with back-off, cancels
+/// at the deadline (→ TIMEOUT) and closes the run through the <see cref="ExecutionStateWriter"/>. The run is kept in
+/// memory as it was last written, so a poll that finds nothing changed costs the database nothing; the row is read
+/// again only after a write failed or raced. Liveness is one batch per instance (<see cref="HeartbeatAsync"/>): one
+/// UPDATE for the heartbeats of all followed runs and one Redis exchange for their lock leases.
 /// </summary>
 public sealed class ExecutionTracker : IAsyncDisposable
 {
@@ -20,19 +22,21 @@ public sealed class ExecutionTracker : IAsyncDisposable
     private readonly IServiceScopeFactory _scopes;
     private readonly IWorkflowEngine _engine;
     private readonly IDistributedLock _locks;
+    private readonly ExecutionStateWriter _writer;
     private readonly ExecutionOptions _options;
     private readonly RuntimeIdentity _identity;
     private readonly TimeProvider _clock;
     private readonly ILogger<ExecutionTracker> _logger;
     private volatile bool _accepting = true;
 
-    public ExecutionTracker(IServiceScopeFactory scopes, IWorkflowEngine engine, IDistributedLock locks,
+    public ExecutionTracker(IServiceScopeFactory scopes, IWorkflowEngine engine, IDistributedLock locks, ExecutionStateWriter writer,
         IOptions<ExecutionOptions> options, RuntimeIdentity identity, TimeProvider clock, ILogger<ExecutionTracker> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _scopes = scopes;
         _engine = engine;
         _locks = locks;
+        _writer = writer;
         _options = options.Value;
         _identity = identity;
         _clock = clock;
@@ -47,6 +51,7 @@ public sealed class ExecutionTracker : IAsyncDisposable
     public bool IsTracking(Guid executionId) => _runs.ContainsKey(executionId);
 
     /// <summary>Starts following a run that has an engine execution id. A run already followed is ignored.</summary>
+    /// <param name="execution">The run as its caller last wrote it; the tracker owns this copy from now on.</param>
     /// <param name="unsavedChange">
     /// A change to the run that the caller could not write (the database refused or was busy): the tracker applies it
     /// to the stored run and writes it, retrying with back-off, before it follows the run. Applied only while the
@@ -55,7 +60,7 @@ public sealed class ExecutionTracker : IAsyncDisposable
     public void Track(Execution execution, LockHandle? lockHandle, Action<Execution>? unsavedChange = null)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        var run = new TrackedRun(execution.Id, lockHandle, _clock.GetUtcNow()) { UnsavedChange = unsavedChange };
+        var run = new TrackedRun(execution, lockHandle) { UnsavedChange = unsavedChange, NeedsRead = unsavedChange is not null };
         if (_runs.TryAdd(execution.Id, run))
         {
             // The loop outlives the request that started it: it must not carry the request's logging scope.
@@ -82,6 +87,46 @@ public sealed class ExecutionTracker : IAsyncDisposable
         catch (TimeoutException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// One liveness beat for every run followed here: their <c>heartbeat_at</c> in one UPDATE, their lock leases in
+    /// one exchange with the lock store. A failure is logged with what happens next and never stops the runs.
+    /// </summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken = default)
+    {
+        var runs = _runs.Values.ToArray();
+        if (runs.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().TouchHeartbeatsAsync(
+                [.. runs.Select(r => r.ExecutionId)], _identity.InstanceId, _clock.GetUtcNow(), cancellationToken);
+        }
+        catch (PersistenceUnavailableException ex)
+        {
+            ExecutionLog.HeartbeatFailed(_logger, runs.Length, ex.Message);
+        }
+
+        LockHandle[] leases = [.. runs.Select(r => r.Lock).OfType<LockHandle>()];
+        if (leases.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _locks.ExtendLocksAsync(leases, _options.LockTtl, cancellationToken);
+        }
+        catch (LockUnavailableException ex)
+        {
+            // The database fence holds the slot meanwhile; the lease is renewed at the next beat.
+            ExecutionLog.LockStoreUnavailable(_logger, $"{leases.Length} workflows", ex.Message);
         }
     }
 
@@ -131,7 +176,11 @@ public sealed class ExecutionTracker : IAsyncDisposable
         }
         finally
         {
-            await _locks.ReleaseQuietlyAsync(run.Lock, _logger);
+            if (!run.LockSettled)
+            {
+                await _locks.ReleaseQuietlyAsync(run.Lock, _logger);
+            }
+
             _runs.TryRemove(run.ExecutionId, out _);
             run.Ended.TrySetResult();
         }
@@ -147,9 +196,22 @@ public sealed class ExecutionTracker : IAsyncDisposable
         {
             return await PollOnceAsync(run, stopping);
         }
+        catch (ConcurrencyConflictException)
+        {
+            // Someone else (a cancel, a sweeper) changed the run; the next look reads what they wrote.
+            run.NeedsRead = true;
+            return false;
+        }
+        catch (PersistenceUnavailableException ex)
+        {
+            ExecutionLog.TrackingFailed(_logger, run.ExecutionId, ex.Message);
+            run.NeedsRead = true;
+            return false;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
             ExecutionLog.TrackingError(_logger, run.ExecutionId, ex.Message, ex);
+            run.NeedsRead = true;
             return false;
         }
     }
@@ -157,59 +219,82 @@ public sealed class ExecutionTracker : IAsyncDisposable
     /// <summary>One look at the run; true when it has ended (here or elsewhere) and following it is over.</summary>
     private async Task<bool> PollOnceAsync(TrackedRun run, CancellationToken stopping)
     {
+        if (run.NeedsRead && await ReadAgainAsync(run, stopping))
+        {
+            return true;
+        }
+
+        var execution = run.Execution;
+        if (execution.Status.IsTerminal() || execution.EngineExecutionId is null)
+        {
+            // Ended elsewhere (or never handed to the engine): the lock is released on the way out, whoever else
+            // may have released it already (a release with a token that no longer holds the key changes nothing).
+            return true;
+        }
+
+        var now = _clock.GetUtcNow();
+        if (execution.IsPastDeadline(now) && await TimeOutAsync(execution, now) is { } timedOut)
+        {
+            return await CloseAsync(run, timedOut, stopping);
+        }
+
+        var state = await ReadEngineStateAsync(execution, stopping);
+        return state is not null && Execution.EndsTheRun(state.Status)
+            && await CloseAsync(run, e => e.RecordEngineOutcome(state, now), stopping);
+    }
+
+    /// <summary>
+    /// Replaces the copy in memory with the stored run (after a failed or raced write), writing first the change its
+    /// starter could not. True when the run is over: gone, ended by someone else, or ended by that change.
+    /// </summary>
+    private async Task<bool> ReadAgainAsync(TrackedRun run, CancellationToken stopping)
+    {
+        Execution? stored;
+        await using (var scope = _scopes.CreateAsyncScope())
+        {
+            stored = await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().ReadAsync(run.ExecutionId, stopping);
+        }
+
+        if (stored is null)
+        {
+            return true;
+        }
+
+        run.Execution = stored;
+        run.NeedsRead = false;
+        if (run.UnsavedChange is not { } change)
+        {
+            return false;
+        }
+
+        run.UnsavedChange = null;
+        if (stored.Status != ExecutionStatus.New)
+        {
+            // Someone else wrote the run meanwhile: their write wins.
+            return false;
+        }
+
         try
         {
-            await using var scope = _scopes.CreateAsyncScope();
-            var executions = scope.ServiceProvider.GetRequiredService<IExecutionRepository>();
-            var unitOfWork = scope.ServiceProvider.GetRequiredService<IUnitOfWork>();
-            var execution = await executions.FindAsync(run.ExecutionId, stopping);
-            if (execution is not null && run.UnsavedChange is { } change)
-            {
-                if (await WriteUnsavedChangeAsync(execution, change, unitOfWork, stopping))
-                {
-                    return true;
-                }
-
-                run.UnsavedChange = null;
-            }
-
-            if (execution is null || execution.Status.IsTerminal() || execution.EngineExecutionId is null)
-            {
-                return true;
-            }
-
-            var now = _clock.GetUtcNow();
-            if (execution.IsPastDeadline(now) && await TimeOutAsync(execution, now))
-            {
-                return await FinishAsync(execution, unitOfWork, stopping);
-            }
-
-            var state = await ReadEngineStateAsync(execution, stopping);
-            if (state is not null && EngineOutcomes.ApplyTerminal(execution, state, now))
-            {
-                return await FinishAsync(execution, unitOfWork, stopping);
-            }
-
-            if (now - run.LastHeartbeat >= _options.HeartbeatInterval)
-            {
-                execution.Heartbeat(_identity.InstanceId, now);
-                await unitOfWork.SaveChangesAsync(stopping);
-                run.LastHeartbeat = now;
-                await ExtendLockAsync(run.Lock, stopping);
-            }
-
-            return false;
+            var ended = await _writer.RecordAsync(stored, change, run.Lock, stopping);
+            run.LockSettled = ended;
+            ExecutionLog.WriteRecovered(_logger, stored);
+            return ended;
         }
-        catch (ConcurrencyConflictException)
+        catch
         {
-            // Someone else (a cancel, a sweeper) changed the run; the next look reads what they wrote.
-            return false;
+            // Not written: keep it for the next look, from a fresh read.
+            run.UnsavedChange = change;
+            run.NeedsRead = true;
+            throw;
         }
-        catch (PersistenceUnavailableException ex)
-        {
-            ExecutionLog.TrackingFailed(_logger, run.ExecutionId, ex.Message);
-            return false;
-        }
+    }
+
+    private async Task<bool> CloseAsync(TrackedRun run, Action<Execution> end, CancellationToken stopping)
+    {
+        await _writer.CloseAsync(run.Execution, end, run.Lock, stopping);
+        run.LockSettled = true;
+        return true;
     }
 
     private async Task<EngineExecutionState?> ReadEngineStateAsync(Execution execution, CancellationToken stopping)
@@ -231,35 +316,11 @@ public sealed class ExecutionTracker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes the change its starter could not; true when that ended the run (it was the run's last write). A run that
-    /// is no longer NEW was written by someone else meanwhile, whose write wins.
+    /// The deadline passed: cancel in the engine and say how the run ended; null when the cancel could not be
+    /// delivered: the run stays RUNNING (it still holds its slot, since the engine may still be running it) and the
+    /// cancel is sent again on the next poll.
     /// </summary>
-    private async Task<bool> WriteUnsavedChangeAsync(Execution execution, Action<Execution> change, IUnitOfWork unitOfWork,
-        CancellationToken stopping)
-    {
-        if (execution.Status != ExecutionStatus.New)
-        {
-            return false;
-        }
-
-        change(execution);
-        await unitOfWork.SaveChangesAsync(stopping);
-        ExecutionLog.WriteRecovered(_logger, execution);
-        if (!execution.Status.IsTerminal())
-        {
-            return false;
-        }
-
-        ExecutionLog.Finished(_logger, execution);
-        return true;
-    }
-
-    /// <summary>
-    /// The deadline passed: cancel in the engine and record what really happened. True when the run is now terminal;
-    /// false when the cancel could not be delivered: the run stays RUNNING (it still holds its slot, since the engine
-    /// may still be running it) and the cancel is sent again on the next poll.
-    /// </summary>
-    private async Task<bool> TimeOutAsync(Execution execution, DateTimeOffset now)
+    private async Task<Action<Execution>?> TimeOutAsync(Execution execution, DateTimeOffset now)
     {
         EngineCancelResult cancel;
         try
@@ -275,50 +336,32 @@ public sealed class ExecutionTracker : IAsyncDisposable
 
         switch (cancel.Outcome)
         {
-            case EngineCancelOutcome.AlreadyFinished when cancel.FinalState is { } final && EngineOutcomes.ApplyTerminal(execution, final, now):
+            case EngineCancelOutcome.AlreadyFinished when cancel.FinalState is { } final && Execution.EndsTheRun(final.Status):
                 // It ended in the engine before the cancel arrived: that end is the truth, not TIMEOUT.
-                return true;
+                return e => e.RecordEngineOutcome(final, now);
             case EngineCancelOutcome.Unreachable:
                 ExecutionLog.TimeoutCancelUndelivered(_logger, execution.Id, execution.WorkflowId, cancel.Message ?? "no answer");
-                return false;
+                return null;
             default:
                 // Canceled, or the engine has no such run (nothing is running): either way the deadline ended it.
-                execution.TimeOut(now);
-                return true;
+                return e => e.TimeOut(now);
         }
     }
 
-    private async Task<bool> FinishAsync(Execution execution, IUnitOfWork unitOfWork, CancellationToken stopping)
+    private sealed class TrackedRun(Execution execution, LockHandle? lockHandle)
     {
-        await unitOfWork.SaveChangesAsync(stopping);
-        ExecutionLog.Finished(_logger, execution);
-        return true;
-    }
-
-    private async Task ExtendLockAsync(LockHandle? handle, CancellationToken stopping)
-    {
-        if (handle is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await _locks.ExtendLockAsync(handle, _options.LockTtl, stopping);
-        }
-        catch (LockUnavailableException ex)
-        {
-            ExecutionLog.LockStoreUnavailable(_logger, handle.WorkflowId, ex.Message);
-        }
-    }
-
-    private sealed class TrackedRun(Guid executionId, LockHandle? lockHandle, DateTimeOffset startedAt)
-    {
-        public Guid ExecutionId { get; } = executionId;
+        public Guid ExecutionId { get; } = execution.Id;
 
         public LockHandle? Lock { get; } = lockHandle;
 
-        public DateTimeOffset LastHeartbeat { get; set; } = startedAt;
+        /// <summary>The run as last written (or read); replaced by a fresh read after a failed or raced write.</summary>
+        public Execution Execution { get; set; } = execution;
+
+        /// <summary>Set after a write failed or raced: the copy in memory may be ahead of, or behind, the database.</summary>
+        public volatile bool NeedsRead;
+
+        /// <summary>The lock was released by the close here, or by whoever ended the run: nothing left to release.</summary>
+        public volatile bool LockSettled;
 
         public Task? Loop { get; set; }
 

@@ -1,5 +1,6 @@
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Errors;
+using WorkflowRuntime.Domain.Ports;
 
 namespace WorkflowRuntime.Domain.Executions;
 
@@ -72,6 +73,9 @@ public sealed class Execution
     /// <summary>The token of the workflow lock this run holds, so whoever adopts the run can renew or release it.</summary>
     public string? LockToken { get; private set; }
 
+    /// <summary>The deployment version this run was admitted against (null for records written without admission: misses).</summary>
+    public long? DeploymentVersion { get; private set; }
+
     /// <summary>Bumped by every change: the optimistic-concurrency token between a tracker, a sweeper and a cancel.</summary>
     public long Revision { get; private set; }
 
@@ -98,6 +102,7 @@ public sealed class Execution
             ScheduledFor = request.ScheduledFor,
             TriggerData = request.TriggerData,
             IsExclusive = overlapPolicy == OverlapPolicy.Skip,
+            DeploymentVersion = request.DeploymentVersion,
             CreatedAt = now,
             DeadlineAt = now + timeout,
             HeartbeatAt = now,
@@ -124,6 +129,7 @@ public sealed class Execution
             ScheduledFor = request.ScheduledFor,
             TriggerData = request.TriggerData,
             SkipReason = reason,
+            DeploymentVersion = request.DeploymentVersion,
             CreatedAt = now,
             FinishedAt = now,
             OwnerInstanceId = request.InstanceId,
@@ -170,7 +176,12 @@ public sealed class Execution
         HeartbeatAt = now;
     }
 
-    public void Heartbeat(string instanceId, DateTimeOffset now)
+    /// <summary>
+    /// Takes the run over for <paramref name="instanceId"/> (the sweeper adopting an orphan). A change like any other:
+    /// it bumps the revision, so of two instances claiming the same run only one write succeeds. Routine liveness
+    /// (the tracker's heartbeat) is not a change of the run and is written in bulk, outside the aggregate.
+    /// </summary>
+    public void ClaimBy(string instanceId, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
         EnsureNotTerminal("heartbeat");
@@ -207,6 +218,32 @@ public sealed class Execution
         ErrorMessage = $"execution exceeded its deadline of {DeadlineAt:O}";
         Finish(now);
     }
+
+    /// <summary>
+    /// Records what the engine reports: a terminal engine state ends the run as SUCCESS, ERROR or CANCELED; any other
+    /// state changes nothing. True when the run ended.
+    /// </summary>
+    public bool RecordEngineOutcome(EngineExecutionState state, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        switch (state.Status)
+        {
+            case EngineStatus.Success:
+                Succeed(state.ResultData, now);
+                return true;
+            case EngineStatus.Error:
+                Fail(string.IsNullOrWhiteSpace(state.ErrorMessage) ? "the engine reported ERROR" : state.ErrorMessage, now);
+                return true;
+            case EngineStatus.Canceled:
+                Cancel(state.ErrorMessage ?? "canceled in the engine", now);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Whether an engine state is an end (SUCCESS, ERROR, CANCELED) that <see cref="RecordEngineOutcome"/> records.</summary>
+    public static bool EndsTheRun(EngineStatus status) => status is EngineStatus.Success or EngineStatus.Error or EngineStatus.Canceled;
 
     /// <summary>Whether its tracker has gone quiet for longer than <paramref name="staleAfter"/> (its instance probably died).</summary>
     public bool IsStale(DateTimeOffset now, TimeSpan staleAfter) =>

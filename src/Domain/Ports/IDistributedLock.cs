@@ -16,6 +16,12 @@ public interface IDistributedLock
     Task<bool> ExtendLockAsync(LockHandle handle, TimeSpan ttl, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Renews many leases in one exchange with the store (the tracker's heartbeat for every run it follows); each
+    /// only if its handle still holds the lock. Returns how many were renewed.
+    /// </summary>
+    Task<int> ExtendLocksAsync(IReadOnlyCollection<LockHandle> leases, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Rebuilds the handle of a lock taken elsewhere (by an instance that died) from its stored token, so the run's
     /// adopter can renew or release it. Nothing is checked here: release and extend check the token.
     /// </summary>

@@ -64,6 +64,7 @@ internal sealed partial class SqliteSchemaCreator(SqliteWorkflowRuntimeDbContext
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
+            await db.Database.ExecuteSqlRawAsync(DeploymentFence.SqliteCreate, cancellationToken);
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.CommandText = "PRAGMA journal_mode = WAL;";
             var journal = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) ?? "unknown";

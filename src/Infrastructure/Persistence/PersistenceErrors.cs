@@ -42,6 +42,10 @@ internal static class PersistenceErrors
     {
         DbUpdateConcurrencyException => new ConcurrencyConflictException("the row's version changed since it was read", exception),
         DbUpdateException { InnerException: { } inner } when Translate(inner) is { } translated => translated,
+        // The deployment fence (ADR 0024): a run admitted against a deployment version that is no longer stored.
+        PostgresException { SqlState: StaleDeploymentException.Marker } => new StaleDeploymentException(exception),
+        SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when sqlite.Message.Contains(StaleDeploymentException.Marker, StringComparison.Ordinal) =>
+            new StaleDeploymentException(exception),
         PostgresException { SqlState: UniqueViolationSqlState } postgres =>
             new UniqueConstraintViolationException(postgres.ConstraintName ?? "unknown", exception),
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>

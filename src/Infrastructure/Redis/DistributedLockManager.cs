@@ -105,6 +105,39 @@ public sealed class DistributedLockManager : IDistributedLock
         return released;
     }
 
+    public async Task<int> ExtendLocksAsync(IReadOnlyCollection<LockHandle> leases, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        foreach (var handle in leases)
+        {
+            LockArguments.ValidateHandle(handle);
+        }
+
+        var ttlMs = LockArguments.ValidateTtl(ttl, nameof(ttl));
+        if (leases.Count == 0)
+        {
+            return 0;
+        }
+
+        // One batch: the scripts go out back to back on the multiplexed connection and come back in one round trip.
+        var results = await RunBoundedAsync(
+            "extend",
+            $"{leases.Count} locks",
+            async database =>
+            {
+                var batch = database.CreateBatch();
+                var replies = leases.Select(handle => batch.ScriptEvaluateAsync(
+                    CompareAndExtendScript, [new RedisKey(handle.Key)], [new RedisValue(handle.Token), ttlMs])).ToArray();
+                batch.Execute();
+                return await Task.WhenAll(replies);
+            },
+            cancellationToken);
+
+        var renewed = results.Count(result => (long)result == 1);
+        _logger.LocksExtended(renewed, leases.Count, ttlMs);
+        return renewed;
+    }
+
     public LockHandle RestoreHandle(string workflowId, string token)
     {
         LockArguments.ValidateWorkflowId(workflowId);

@@ -89,6 +89,18 @@ public sealed class InProcessDistributedLock : IDistributedLock
         }
     }
 
+    public async Task<int> ExtendLocksAsync(IReadOnlyCollection<LockHandle> leases, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        var renewed = 0;
+        foreach (var handle in leases)
+        {
+            renewed += await ExtendLockAsync(handle, ttl, cancellationToken) ? 1 : 0;
+        }
+
+        return renewed;
+    }
+
     /// <summary>The unexpired lease the handle's token holds, or null; an expired lease is dropped on the way.</summary>
     private Lease? FindHeldLease(LockHandle handle)
     {

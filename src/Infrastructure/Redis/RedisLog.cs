@@ -41,6 +41,10 @@ internal static partial class RedisLog
         Message = "Lock {Key} was not extended: it expired or another owner holds it")]
     public static partial void LockExtendFailed(this ILogger logger, string key);
 
+    [LoggerMessage(EventId = 3117, EventName = "locks_extended", Level = LogLevel.Debug,
+        Message = "{Renewed} of {Count} locks extended by {TtlMs} ms in one batch (the others expired or have another owner)")]
+    public static partial void LocksExtended(this ILogger logger, int renewed, int count, long ttlMs);
+
     [LoggerMessage(EventId = 3116, EventName = "lock_unavailable", Level = LogLevel.Warning,
         Message = "Lock store unavailable: could not {Operation} lock {Key}")]
     public static partial void LockUnavailable(this ILogger logger, string operation, string key, Exception exception);

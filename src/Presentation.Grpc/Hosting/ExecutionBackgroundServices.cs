@@ -31,6 +31,34 @@ internal sealed partial class ExecutionSweeperService(ExecutionSweeper sweeper, 
 }
 
 /// <summary>
+/// The tracker's liveness beat: every <c>HeartbeatIntervalSeconds</c>, one UPDATE for the heartbeats of all runs
+/// this instance follows and one Redis exchange for their lock leases (the tracker logs what it could not write).
+/// </summary>
+internal sealed partial class ExecutionHeartbeatService(ExecutionTracker tracker, IOptions<ExecutionOptions> options,
+    TimeProvider clock, ILogger<ExecutionHeartbeatService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await tracker.HeartbeatAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                HeartbeatFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2102, EventName = "heartbeat_failed", Level = LogLevel.Warning,
+        Message = "Execution heartbeat failed; retrying next interval (runs whose heartbeat stays stale are adopted by a sweeper)")]
+    private static partial void HeartbeatFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>
 /// Graceful shutdown of executions. Stopped after Kestrel (hosted services stop in reverse order), so by then no
 /// new request arrives: keeps following running executions up to the drain time, then releases their locks.
 /// </summary>

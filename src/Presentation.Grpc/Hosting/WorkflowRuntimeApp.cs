@@ -4,10 +4,9 @@ using MapsterMapper;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application;
 using WorkflowRuntime.Application.Abstractions;
-using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
-using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Infrastructure.Engine;
 using WorkflowRuntime.Infrastructure.Persistence;
 using WorkflowRuntime.Infrastructure.Redis;
@@ -124,10 +123,7 @@ public static class WorkflowRuntimeApp
         services.AddSingleton(new RuntimeIdentity(instance.InstanceId));
         services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.SectionName))
             .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DeploymentOptions>().Bind(configuration.GetSection(DeploymentOptions.SectionName))
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ExecutionOptions>().Bind(configuration.GetSection(ExecutionOptions.SectionName))
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddApplication(configuration);
 
         // Hosted services start in registration order: the gate (dependency checks, migrations) goes first.
         services.AddHostedService<StartupGate>();
@@ -140,19 +136,10 @@ public static class WorkflowRuntimeApp
         services.AddCronScheduling(configuration);
         services.AddWorkflowRuntimeTelemetry(configuration, server, instance);
 
-        // Use cases: every public *Service and *Coordinator of the application layer, one instance per call.
-        services.Scan(scan => scan.FromAssemblyOf<DeploymentService>()
-            .AddClasses(classes => classes.Where(type => type.Name.EndsWith("Service", StringComparison.Ordinal)
-                || type.Name.EndsWith("Coordinator", StringComparison.Ordinal)), publicOnly: true)
-            .AsSelf()
-            .WithScopedLifetime());
-
-        // Execution tracking outlives requests: one tracker and one sweeper per process.
-        services.AddSingleton<ExecutionTracker>();
-        services.AddSingleton<ExecutionSweeper>();
+        // The loops that drive the application's process-wide services.
+        services.AddHostedService<ExecutionHeartbeatService>();
         services.AddHostedService<ExecutionSweeperService>();
         services.AddHostedService<ExecutionDrainService>();
-        services.AddScoped<CronScheduleReconciler>();
         services.AddHostedService<CronReconcilerService>();
         var drain = configuration.GetValue(ExecutionOptions.SectionName + ":" + nameof(ExecutionOptions.DrainTimeoutSeconds),
             new ExecutionOptions().DrainTimeoutSeconds);

@@ -191,9 +191,11 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
             ["WorkflowRuntime:Engine:Address"] = server.Address,
             ["WorkflowRuntime:Engine:MaxAttempts"] = "1",
             ["WorkflowRuntime:Engine:CallTimeoutMs"] = "1000",
-            // Polls 3 s apart, each writing the heartbeat, so the shared host's sweeper (stale after 5 s) leaves them be.
+            // Polls 3 s apart; the heartbeat every second keeps the shared host's sweeper (stale after 5 s) away.
             ["WorkflowRuntime:Executions:PollInitialMs"] = "3000",
             ["WorkflowRuntime:Executions:PollMaxMs"] = "3000",
+            ["WorkflowRuntime:Executions:HeartbeatIntervalSeconds"] = "1",
+            ["WorkflowRuntime:Executions:StaleAfterSeconds"] = "5",
         });
         try
         {

@@ -106,7 +106,7 @@ public sealed class ExecutionTests
             Assert.Throws<InvalidStateTransitionException>(() => Apply(execution, operation, Now.AddHours(1)));
         }
 
-        Assert.Throws<InvalidStateTransitionException>(() => execution.Heartbeat("instance-2", Now.AddHours(1)));
+        Assert.Throws<InvalidStateTransitionException>(() => execution.ClaimBy("instance-2", Now.AddHours(1)));
         Assert.Equal(status, execution.Status);
     }
 
@@ -301,7 +301,7 @@ public sealed class ExecutionTests
     {
         var execution = InStatus(ExecutionStatus.Running);
 
-        execution.Heartbeat("instance-2", Now.AddSeconds(9));
+        execution.ClaimBy("instance-2", Now.AddSeconds(9));
 
         Assert.Equal("instance-2", execution.OwnerInstanceId);
         Assert.Equal(Now.AddSeconds(9), execution.HeartbeatAt);

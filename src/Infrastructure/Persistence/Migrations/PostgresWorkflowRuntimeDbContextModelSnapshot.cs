@@ -121,6 +121,10 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("deadline_at");
 
+                    b.Property<long?>("DeploymentVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("deployment_version");
+
                     b.Property<string>("EngineExecutionId")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")

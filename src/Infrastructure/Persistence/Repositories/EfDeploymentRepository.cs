@@ -14,6 +14,13 @@ internal sealed partial class EfDeploymentRepository(WorkflowRuntimeDbContext db
             .AsSplitQuery()
             .FirstOrDefaultAsync(d => d.Id == workflowId, cancellationToken)));
 
+    public Task<Deployment?> ReadAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(async () => ReportUnusable(await db.Deployments
+            .AsNoTracking()
+            .Include(d => d.Triggers)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(d => d.Id == workflowId, cancellationToken)));
+
     public void Add(Deployment deployment) => db.Deployments.Add(deployment);
 
     public Task<WorkflowTrigger?> FindActiveWebhookAsync(string path, CancellationToken cancellationToken = default) =>

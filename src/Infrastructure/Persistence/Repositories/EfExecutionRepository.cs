@@ -4,7 +4,7 @@ using WorkflowRuntime.Domain.Executions;
 
 namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
-internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db) : IExecutionRepository
+internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, DatabaseWriteGate writeGate) : IExecutionRepository
 {
     private static readonly ExecutionStatus[] ActiveStatuses = [ExecutionStatus.New, ExecutionStatus.Running];
 
@@ -15,6 +15,82 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db) : IExec
         PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking().FirstOrDefaultAsync(e => e.Id == executionId, cancellationToken));
 
     public void Add(Execution execution) => db.Executions.Add(execution);
+
+    public async Task InsertAsync(Execution execution, CancellationToken cancellationToken = default)
+    {
+        var entry = db.Executions.Add(execution);
+        try
+        {
+            using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (PersistenceErrors.Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+        finally
+        {
+            // Written or not, this scope forgets it: later changes are conditional UPDATEs (WriteStateAsync), and a
+            // failed insert must not be retried by the next SaveChanges of the scope.
+            entry.State = EntityState.Detached;
+        }
+    }
+
+    public async Task WriteStateAsync(Execution execution, long expectedRevision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(execution);
+        int written;
+        try
+        {
+            using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
+            written = await db.Executions
+                .Where(e => e.Id == execution.Id && e.Revision == expectedRevision)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(e => e.Status, execution.Status)
+                    .SetProperty(e => e.EngineExecutionId, execution.EngineExecutionId)
+                    .SetProperty(e => e.ResultData, execution.ResultData)
+                    .SetProperty(e => e.ErrorMessage, execution.ErrorMessage)
+                    .SetProperty(e => e.StartedAt, execution.StartedAt)
+                    .SetProperty(e => e.FinishedAt, execution.FinishedAt)
+                    .SetProperty(e => e.HeartbeatAt, execution.HeartbeatAt)
+                    .SetProperty(e => e.OwnerInstanceId, execution.OwnerInstanceId)
+                    .SetProperty(e => e.LockToken, execution.LockToken)
+                    .SetProperty(e => e.Revision, execution.Revision), cancellationToken);
+        }
+        catch (Exception ex) when (PersistenceErrors.Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+
+        if (written == 0)
+        {
+            throw new ConcurrencyConflictException($"execution {execution.Id} is no longer at revision {expectedRevision} (or no longer exists)");
+        }
+    }
+
+    public async Task<int> TouchHeartbeatsAsync(IReadOnlyCollection<Guid> executionIds, string instanceId, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(executionIds);
+        if (executionIds.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = executionIds.ToList();
+        try
+        {
+            using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
+            // Not a change of the run (the revision stays): only liveness, so a concurrent close or claim never conflicts with it.
+            return await db.Executions
+                .Where(e => ids.Contains(e.Id) && e.OwnerInstanceId == instanceId && ActiveStatuses.Contains(e.Status))
+                .ExecuteUpdateAsync(set => set.SetProperty(e => e.HeartbeatAt, now), cancellationToken);
+        }
+        catch (Exception ex) when (PersistenceErrors.Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+    }
 
     public Task<Execution?> FindLatestAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking()

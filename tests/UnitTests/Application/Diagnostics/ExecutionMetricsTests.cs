@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ardalis.Result;
 using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Domain.Deployments;
@@ -39,7 +40,7 @@ public sealed class ExecutionMetricsTests
         var outcome = await ExecutionMetrics.AdmitAsync(ExecutionMode.Manual, workflowId, () =>
         {
             inside = Activity.Current;
-            return Task.FromResult(new TriggerOutcome(execution, Deduplicated: false));
+            return Task.FromResult(Result.Success(new TriggerOutcome(execution, Deduplicated: false)));
         });
 
         var span = Assert.Single(spans);
@@ -48,7 +49,7 @@ public sealed class ExecutionMetricsTests
         Assert.Equal("MANUAL", span.GetTagItem("workflow_runtime.mode"));
         Assert.Equal(execution.Id.ToString(), span.GetTagItem("workflow_runtime.execution_id"));
         Assert.Equal("started", span.GetTagItem("workflow_runtime.outcome"));
-        Assert.False(outcome.Deduplicated);
+        Assert.False(outcome.Value.Deduplicated);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class AdmissionDeadlineTests : IAsyncDisposable
         var result = await _h.Coordinator().TriggerAsync(Command(deployment, deadline: Now.AddMilliseconds(-1)));
 
         AssertDeadlineExceeded(result);
-        _h.Deployments.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Deployments.Verify(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
         AssertNothingWritten();
     }
 
@@ -125,7 +125,7 @@ public sealed class AdmissionDeadlineTests : IAsyncDisposable
 
     private Deployment Given(Deployment deployment)
     {
-        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        _h.Deployments.Setup(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
         return deployment;
     }
 

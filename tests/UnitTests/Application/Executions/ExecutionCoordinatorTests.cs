@@ -135,7 +135,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         var result = await _h.Coordinator().TriggerAsync(Command(id.ToString()));
 
         Assert.Equal(ResultStatus.NotFound, result.Status);
-        _h.Deployments.Verify(r => r.FindAsync(id, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Deployments.Verify(r => r.ReadAsync(id, It.IsAny<CancellationToken>()), Times.Once);
         AssertNothingStarted();
     }
 
@@ -147,7 +147,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.Equal(ResultStatus.NotFound, result.Status);
         Assert.Contains("orders/new", result.Errors.Single(), StringComparison.Ordinal);
         _h.Deployments.Verify(r => r.FindActiveWebhookAsync("orders/new", It.IsAny<CancellationToken>()), Times.Once);
-        _h.Deployments.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Deployments.Verify(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
         AssertNothingStarted();
     }
 
@@ -189,7 +189,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
 
         Assert.Equal(ResultStatus.Unavailable, result.Status);
-        _h.Deployments.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Deployments.Verify(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
         AssertNothingStarted();
     }
 
@@ -365,12 +365,13 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     {
         var deployment = Given(Samples.Deployed());
         Execution? stored = null;
-        _h.Executions.Setup(r => r.Add(It.IsAny<Execution>())).Callback((Execution e) => stored = e);
+        _h.Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>()))
+            .Callback((Execution e, CancellationToken _) => stored = e).Returns(Task.CompletedTask);
         var saves = 0;
-        _h.UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>()))
-            .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+        _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .Returns(() => ++saves == 1 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
         Execution? reread = null;
-        _h.Executions.Setup(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+        _h.Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((Guid id, CancellationToken _) => reread ??= Reread(stored!));
 
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
@@ -379,7 +380,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.Equal(ExecutionStatus.Running, result.Value.Execution.Status);
         await Eventually.HoldsAsync(() => reread?.Status == ExecutionStatus.Running, "the tracker writes RUNNING on the stored run");
         Assert.Equal(ExecutionHarness.EngineId, reread!.EngineExecutionId);
-        Assert.True(saves >= 3);
+        Assert.True(saves >= 2);
         Assert.True(_h.Tracker.IsTracking(result.Value.Execution.Id));
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
     }
@@ -389,14 +390,15 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     {
         var deployment = Given(Samples.Deployed());
         Execution? stored = null;
-        _h.Executions.Setup(r => r.Add(It.IsAny<Execution>())).Callback((Execution e) => stored = e);
+        _h.Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>()))
+            .Callback((Execution e, CancellationToken _) => stored = e).Returns(Task.CompletedTask);
         _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new EngineUnavailableException("engine down"));
         var saves = 0;
-        _h.UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>()))
-            .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+        _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .Returns(() => ++saves == 1 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
         Execution? reread = null;
-        _h.Executions.Setup(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+        _h.Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((Guid id, CancellationToken _) => reread ??= Reread(stored!));
 
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
@@ -418,7 +420,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         var twin = ExecutionHarness.Running();
         var lookups = 0;
         _h.Executions.Setup(r => r.FindByIdempotencyKeyAsync(deployment.Id, "key-1", It.IsAny<CancellationToken>()))
-            .ReturnsAsync(() => ++lookups > 7 ? twin : null);
+            .ReturnsAsync(() => ++lookups > 6 ? twin : null);
         _h.FailNextSave(new UniqueConstraintViolationException(UniqueConstraints.ExecutionIdempotencyKey));
 
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()) with { IdempotencyKey = "key-1" });
@@ -449,11 +451,13 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     // ---------------------------------------------------------------- idempotency
 
     [Fact]
-    public async Task Trigger_with_a_used_idempotency_key_returns_the_earlier_run_deduplicated()
+    public async Task Trigger_with_a_used_idempotency_key_is_refused_by_the_key_index_and_returns_the_earlier_run_deduplicated()
     {
+        // Nothing is probed first: the insert asks the question and the unique index answers it.
         var deployment = Given(Samples.Deployed());
         var earlier = ExecutionHarness.Running();
         _h.Executions.Setup(r => r.FindByIdempotencyKeyAsync(deployment.Id, "key-1", It.IsAny<CancellationToken>())).ReturnsAsync(earlier);
+        _h.FailNextSave(new UniqueConstraintViolationException(UniqueConstraints.ExecutionIdempotencyKey));
 
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()) with { IdempotencyKey = " key-1 " });
 
@@ -462,28 +466,9 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.Same(earlier, result.Value.Execution);
         Assert.Empty(_h.Added);
         Assert.Equal(0, _h.SaveCount);
-        _h.Locks.Verify(l => l.AcquireLockAsync(It.IsAny<string>(), It.IsAny<TimeSpan?>(), It.IsAny<CancellationToken>()), Times.Never);
-        _h.Engine.Verify(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()), Times.Never);
-    }
-
-    [Fact]
-    public async Task Trigger_that_loses_the_idempotency_key_race_returns_the_winner_deduplicated()
-    {
-        var deployment = Given(Samples.Deployed());
-        var winner = ExecutionHarness.Running();
-        _h.Executions.SetupSequence(r => r.FindByIdempotencyKeyAsync(deployment.Id, "key-1", It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Execution?)null)
-            .ReturnsAsync(winner);
-        _h.FailNextSave(new UniqueConstraintViolationException(UniqueConstraints.ExecutionIdempotencyKey));
-
-        var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()) with { IdempotencyKey = "key-1" });
-
-        Assert.Equal(ResultStatus.Ok, result.Status);
-        Assert.True(result.Value.Deduplicated);
-        Assert.Same(winner, result.Value.Execution);
+        _h.Executions.Verify(r => r.FindByIdempotencyKeyAsync(deployment.Id, "key-1", It.IsAny<CancellationToken>()), Times.Once);
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.Is<LockHandle>(h => h.Token == ExecutionHarness.LockToken), It.IsAny<CancellationToken>()), Times.Once);
         _h.Engine.Verify(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()), Times.Never);
-        Assert.Equal(0, _h.SaveCount);
     }
 
     [Fact]
@@ -632,6 +617,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         var deployment = Given(Samples.Deployed());
         var earlier = ExecutionHarness.Running();
         _h.Executions.Setup(r => r.FindByOccurrenceAsync(deployment.Id, Occurrence, It.IsAny<CancellationToken>())).ReturnsAsync(earlier);
+        _h.FailNextSave(new UniqueConstraintViolationException(UniqueConstraints.ExecutionOccurrence));
 
         var result = await _h.Coordinator().FireScheduledAsync(deployment.Id, deployment.Triggers[0].Id, Occurrence);
 
@@ -639,7 +625,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.True(result.Value.Deduplicated);
         Assert.Same(earlier, result.Value.Execution);
         Assert.Empty(_h.Added);
-        _h.Locks.Verify(l => l.AcquireLockAsync(It.IsAny<string>(), It.IsAny<TimeSpan?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
         _h.Engine.Verify(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -666,7 +652,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         Assert.Equal("SCHEDULED", sent!.Mode);
         Assert.Equal(Occurrence.ToString("O"), sent.Metadata["scheduled_for"]);
         Assert.Equal(execution.Id.ToString(), sent.Metadata["runtime_execution_id"]);
-        _h.Executions.Verify(r => r.FindByOccurrenceAsync(deployment.Id, Occurrence, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Executions.Verify(r => r.FindByOccurrenceAsync(It.IsAny<Guid>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -703,7 +689,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
 
     private Deployment Given(Deployment deployment)
     {
-        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        _h.Deployments.Setup(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
         return deployment;
     }
 
@@ -722,7 +708,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
 
     private void AssertNothingTouched()
     {
-        _h.Deployments.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Deployments.Verify(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
         _h.Deployments.Verify(r => r.FindActiveWebhookAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
         AssertNothingStarted();
     }

@@ -36,6 +36,8 @@ internal sealed class ExecutionHarness : IAsyncDisposable
     private readonly Queue<Exception> _saveFailures = new();
     private ServiceProvider? _provider;
     private ExecutionTracker? _tracker;
+    private ExecutionStateWriter? _writer;
+    private DeploymentCache? _cache;
 
     public ExecutionHarness()
     {
@@ -43,25 +45,51 @@ internal sealed class ExecutionHarness : IAsyncDisposable
             .ReturnsAsync((Guid id, CancellationToken _) => Known(id));
         Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((Guid id, CancellationToken _) => Known(id));
-        Executions.Setup(r => r.Add(It.IsAny<Execution>())).Callback((Execution e) =>
+        Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>())).Returns((Execution e, CancellationToken _) =>
         {
             lock (_gate)
             {
+                // A refused insert writes nothing: the run is neither added nor known.
+                if (_saveFailures.TryDequeue(out var failure))
+                {
+                    return Task.FromException(failure);
+                }
+
                 _added.Add(e);
                 _known.Add(e);
+                return OnSave();
             }
         });
+        Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .Returns((Execution e, long _, CancellationToken _) =>
+            {
+                lock (_gate)
+                {
+                    if (!_known.Contains(e))
+                    {
+                        _known.Add(e);
+                    }
+
+                    return OnSave();
+                }
+            });
+        Executions.Setup(r => r.TouchHeartbeatsAsync(It.IsAny<IReadOnlyCollection<Guid>>(), It.IsAny<string>(),
+                It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<Guid> ids, string _, DateTimeOffset _, CancellationToken _) => ids.Count);
         // A held lock normally means a run is active; tests of an orphaned lock override this.
         Executions.Setup(r => r.HasActiveExclusiveAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync([]);
 
         UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>())).Returns(OnSave);
+        Settings.DeploymentCacheSeconds = 0;
 
         Locks.Setup(l => l.AcquireLockAsync(It.IsAny<string>(), It.IsAny<TimeSpan?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string workflowId, TimeSpan? _, CancellationToken _) => Handle(workflowId));
         Locks.Setup(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         Locks.Setup(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        Locks.Setup(l => l.ExtendLocksAsync(It.IsAny<IReadOnlyCollection<LockHandle>>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyCollection<LockHandle> leases, TimeSpan _, CancellationToken _) => leases.Count);
         Locks.Setup(l => l.RestoreHandle(It.IsAny<string>(), It.IsAny<string>()))
             .Returns((string workflowId, string token) => Handle(workflowId, token));
 
@@ -126,13 +154,21 @@ internal sealed class ExecutionHarness : IAsyncDisposable
         }
     }
 
-    public ExecutionCoordinator Coordinator() => new(Deployments.Object, Executions.Object, UnitOfWork.Object, Locks.Object,
-        Engine.Object, Tracker, Options.Create(Settings), Identity, Clock, NullLogger<ExecutionCoordinator>.Instance);
+    public ExecutionStateWriter Writer => _writer ??= new(ScopeFactory, Locks.Object, NullLogger<ExecutionStateWriter>.Instance);
 
-    public ExecutionService Service() => new(Executions.Object, UnitOfWork.Object, Engine.Object, Locks.Object,
-        Options.Create(Settings), Clock, NullLogger<ExecutionService>.Instance);
+    /// <summary>Off unless a test turns it on (<see cref="ExecutionOptions.DeploymentCacheSeconds"/>): every trigger reads its deployment.</summary>
+    public DeploymentCache Cache => _cache ??= new(Options.Create(Settings));
 
-    public ExecutionSweeper Sweeper() => new(ScopeFactory, Tracker, Locks.Object, Engine.Object, Options.Create(Settings), Identity, Clock,
+    public ExecutionCoordinator Coordinator() => new(
+        new TriggerValidator(Options.Create(Settings)),
+        new TriggerTargets(Cache, Deployments.Object),
+        new ExecutionAdmission(Executions.Object, Locks.Object, Options.Create(Settings), Clock, NullLogger<ExecutionAdmission>.Instance),
+        new ExecutionLauncher(Engine.Object, Writer, Tracker, Clock, NullLogger<ExecutionLauncher>.Instance),
+        Tracker, Executions.Object, Options.Create(Settings), Identity, Clock, NullLogger<ExecutionCoordinator>.Instance);
+
+    public ExecutionService Service() => new(Executions.Object, Engine.Object, Locks.Object, Writer, Options.Create(Settings), Clock);
+
+    public ExecutionSweeper Sweeper() => new(ScopeFactory, Tracker, Writer, Locks.Object, Engine.Object, Options.Create(Settings), Identity, Clock,
         NullLogger<ExecutionSweeper>.Instance);
 
     public IServiceScopeFactory ScopeFactory => Provider.GetRequiredService<IServiceScopeFactory>();
@@ -203,6 +239,8 @@ internal sealed class ExecutionHarness : IAsyncDisposable
         {
             await _provider.DisposeAsync();
         }
+
+        _cache?.Dispose();
     }
 
     private ServiceProvider Provider => _provider ??= new ServiceCollection()
@@ -211,7 +249,7 @@ internal sealed class ExecutionHarness : IAsyncDisposable
         .AddScoped(_ => Deployments.Object)
         .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
-    private ExecutionTracker CreateTracker() => new(ScopeFactory, Engine.Object, Locks.Object, Options.Create(Settings), Identity,
+    private ExecutionTracker CreateTracker() => new(ScopeFactory, Engine.Object, Locks.Object, Writer, Options.Create(Settings), Identity,
         Clock, NullLogger<ExecutionTracker>.Instance);
 
     private Execution? Known(Guid id)

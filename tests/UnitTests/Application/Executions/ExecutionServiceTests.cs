@@ -163,7 +163,7 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
         var execution = _h.Store(ExecutionHarness.Running());
         var stored = ExecutionHarness.Running();
         End(stored, recordedByTracker);
-        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(stored);
+        _h.Executions.SetupSequence(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(execution).ReturnsAsync(stored);
         _h.FailNextSave(new ConcurrencyConflictException("the row's version changed since it was read"));
 
         var result = await _h.Service().CancelAsync(execution.Id.ToString(), "operator");
@@ -178,7 +178,8 @@ public sealed class ExecutionServiceTests : IAsyncDisposable
     public async Task Cancel_that_loses_the_write_to_a_change_that_did_not_end_the_run_is_a_version_conflict()
     {
         var execution = _h.Store(ExecutionHarness.Running());
-        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(ExecutionHarness.Running());
+        _h.Executions.SetupSequence(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(execution).ReturnsAsync(ExecutionHarness.Running());
         _h.FailNextSave(new ConcurrencyConflictException("the row's version changed since it was read"));
 
         var result = await _h.Service().CancelAsync(execution.Id.ToString(), "operator");

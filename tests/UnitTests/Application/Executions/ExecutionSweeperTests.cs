@@ -50,11 +50,11 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
 
         await _h.Sweeper().SweepAsync();
         await _h.TimersArmedAsync(1);
-        _h.Clock.Advance(_h.Settings.HeartbeatInterval);
-        await _h.TimersArmedAsync(2);
+        await _h.Tracker.HeartbeatAsync();
 
-        _h.Locks.Verify(l => l.ExtendLockAsync(
-            It.Is<LockHandle>(h => h.WorkflowId == execution.WorkflowId.ToString() && h.Token == ExecutionHarness.LockToken),
+        _h.Locks.Verify(l => l.ExtendLocksAsync(
+            It.Is<IReadOnlyCollection<LockHandle>>(leases => leases.Single().WorkflowId == execution.WorkflowId.ToString()
+                && leases.Single().Token == ExecutionHarness.LockToken),
             _h.Settings.LockTtl, It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -83,7 +83,7 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
     public async Task A_stale_new_run_is_sent_to_the_engine_again_with_its_execution_id_as_key_recorded_running_and_tracked()
     {
         var deployment = Samples.Deployed();
-        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        _h.Deployments.Setup(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
         var execution = _h.Store(PendingOf(deployment.Id));
         Stale(execution);
         EngineStartRequest? sent = null;
@@ -110,7 +110,7 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
     public async Task A_stale_new_run_the_engine_cannot_take_now_stays_new_claimed_by_this_instance_for_a_later_sweep()
     {
         var deployment = Samples.Deployed();
-        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        _h.Deployments.Setup(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
         var execution = _h.Store(PendingOf(deployment.Id));
         Stale(execution);
         _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
@@ -130,7 +130,7 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
     public async Task A_stale_new_run_the_engine_refuses_is_closed_as_error_with_the_refusal()
     {
         var deployment = Samples.Deployed();
-        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        _h.Deployments.Setup(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
         var execution = _h.Store(PendingOf(deployment.Id));
         Stale(execution);
         _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
@@ -147,16 +147,16 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
     public async Task A_re_dispatched_run_whose_running_write_fails_is_handed_to_the_tracker_which_writes_it()
     {
         var deployment = Samples.Deployed();
-        _h.Deployments.Setup(r => r.FindAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
+        _h.Deployments.Setup(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>())).ReturnsAsync(deployment);
         var execution = _h.Store(PendingOf(deployment.Id));
         Stale(execution);
         var saves = 0;
-        _h.UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>()))
+        _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
             .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
         var stored = PendingOf(deployment.Id, execution.Id);
 
         // What the database still holds after the failed write: the run, NEW.
-        _h.Executions.Setup(r => r.FindAsync(execution.Id, It.IsAny<CancellationToken>()))
+        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => saves >= 2 ? stored : execution);
 
         await _h.Sweeper().SweepAsync();

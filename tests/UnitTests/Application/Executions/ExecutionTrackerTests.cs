@@ -197,69 +197,89 @@ public sealed class ExecutionTrackerTests : IAsyncDisposable
     // ---------------------------------------------------------------- heartbeat
 
     [Fact]
-    public async Task Every_heartbeat_interval_the_heartbeat_is_written_and_the_lock_extended()
+    public async Task Polls_that_find_the_run_still_running_cost_the_database_nothing()
     {
         var execution = _h.Store(ExecutionHarness.Running());
-        var handle = ExecutionHarness.Handle(execution.WorkflowId);
 
-        _h.Tracker.Track(execution, handle);
-        await _h.TimersArmedAsync(1);
-        _h.Clock.Advance(TimeSpan.FromSeconds(5));
-        await _h.TimersArmedAsync(2);
+        _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
+        for (var poll = 1; poll <= 5; poll++)
+        {
+            await _h.TimersArmedAsync(poll);
+            _h.Clock.Advance(Poll);
+        }
 
-        // Two polls, 5 s apart: no heartbeat yet.
+        await _h.TimersArmedAsync(6);
         Assert.Equal(0, _h.SaveCount);
-        _h.Locks.Verify(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Never);
-        Assert.Equal(ExecutionHarness.OtherInstanceId, execution.OwnerInstanceId);
-
-        _h.Clock.Advance(TimeSpan.FromSeconds(5));
-        await _h.TimersArmedAsync(3);
-
-        var saved = Assert.Single(Assert.Single(_h.Saves));
-        Assert.Equal(new SavedExecution(execution.Id, ExecutionStatus.Running, ExecutionHarness.LockToken, ExecutionHarness.InstanceId, Now.AddSeconds(10)), saved);
-        _h.Locks.Verify(l => l.ExtendLockAsync(handle, _h.Settings.LockTtl, It.IsAny<CancellationToken>()), Times.Once);
-
-        // The next heartbeat is due a full interval after this one, not at the next poll.
-        _h.Clock.Advance(Poll);
-        await _h.TimersArmedAsync(4);
-        Assert.Equal(1, _h.SaveCount);
-        Assert.True(_h.Tracker.IsTracking(execution.Id));
-        _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Executions.Verify(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Executions.Verify(r => r.FindAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Engine.Verify(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()), Times.Exactly(6));
     }
 
     [Fact]
-    public async Task A_heartbeat_that_loses_a_concurrency_race_is_retried_at_the_next_poll()
+    public async Task A_heartbeat_writes_every_followed_run_in_one_update_and_renews_their_leases_in_one_batch()
+    {
+        var locked = _h.Store(ExecutionHarness.Running());
+        var unlocked = _h.Store(ExecutionHarness.Running(lockToken: null));
+        var handle = ExecutionHarness.Handle(locked.WorkflowId);
+        _h.Tracker.Track(locked, handle);
+        _h.Tracker.Track(unlocked, null);
+        await _h.TimersArmedAsync(2);
+        var revision = locked.Revision;
+
+        await _h.Tracker.HeartbeatAsync();
+
+        _h.Executions.Verify(r => r.TouchHeartbeatsAsync(
+            It.Is<IReadOnlyCollection<Guid>>(ids => ids.Count == 2 && ids.Contains(locked.Id) && ids.Contains(unlocked.Id)),
+            ExecutionHarness.InstanceId, Now, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Locks.Verify(l => l.ExtendLocksAsync(
+            It.Is<IReadOnlyCollection<LockHandle>>(leases => leases.Single() == handle), _h.Settings.LockTtl, It.IsAny<CancellationToken>()), Times.Once);
+        _h.Locks.Verify(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Never);
+        // Liveness is not a change of the run: its revision, and so a concurrent close, is left alone.
+        Assert.Equal(revision, locked.Revision);
+        Assert.Equal(0, _h.SaveCount);
+        Assert.True(_h.Tracker.IsTracking(locked.Id));
+    }
+
+    [Fact]
+    public async Task A_heartbeat_with_nothing_followed_touches_neither_store()
+    {
+        await _h.Tracker.HeartbeatAsync();
+
+        _h.Executions.Verify(r => r.TouchHeartbeatsAsync(It.IsAny<IReadOnlyCollection<Guid>>(), It.IsAny<string>(),
+            It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Locks.Verify(l => l.ExtendLocksAsync(It.IsAny<IReadOnlyCollection<LockHandle>>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_the_database_refuses_still_renews_the_leases_and_the_runs_stay_followed()
     {
         var execution = _h.Store(ExecutionHarness.Running());
-        _h.FailNextSave(new ConcurrencyConflictException("revision changed"));
-
+        _h.Executions.Setup(r => r.TouchHeartbeatsAsync(It.IsAny<IReadOnlyCollection<Guid>>(), It.IsAny<string>(),
+                It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new PersistenceUnavailableException("connection refused"));
         _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
         await _h.TimersArmedAsync(1);
-        _h.Clock.Advance(TimeSpan.FromSeconds(10));
-        await _h.TimersArmedAsync(2);
-        Assert.Equal(0, _h.SaveCount);
+
+        await _h.Tracker.HeartbeatAsync();
+
+        _h.Locks.Verify(l => l.ExtendLocksAsync(It.IsAny<IReadOnlyCollection<LockHandle>>(), _h.Settings.LockTtl, It.IsAny<CancellationToken>()), Times.Once);
         Assert.True(_h.Tracker.IsTracking(execution.Id));
-
-        _h.Clock.Advance(Poll);
-        await _h.TimersArmedAsync(3);
-
-        var saved = Assert.Single(Assert.Single(_h.Saves));
-        Assert.Equal(Now.AddSeconds(11), saved.HeartbeatAt);
+        Assert.Equal(ExecutionStatus.Running, execution.Status);
     }
 
     [Fact]
     public async Task A_lock_store_outage_while_extending_does_not_stop_the_tracking()
     {
         var execution = _h.Store(ExecutionHarness.Running());
-        _h.Locks.Setup(l => l.ExtendLockAsync(It.IsAny<LockHandle>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+        _h.Locks.Setup(l => l.ExtendLocksAsync(It.IsAny<IReadOnlyCollection<LockHandle>>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new LockUnavailableException("redis down"));
-
         _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
         await _h.TimersArmedAsync(1);
-        _h.Clock.Advance(TimeSpan.FromSeconds(10));
-        await _h.TimersArmedAsync(2);
 
-        Assert.Equal(1, _h.SaveCount);
+        await _h.Tracker.HeartbeatAsync();
+
+        _h.Executions.Verify(r => r.TouchHeartbeatsAsync(It.IsAny<IReadOnlyCollection<Guid>>(), ExecutionHarness.InstanceId,
+            It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Once);
         Assert.True(_h.Tracker.IsTracking(execution.Id));
         Assert.Equal(ExecutionStatus.Running, execution.Status);
     }
@@ -289,51 +309,69 @@ public sealed class ExecutionTrackerTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_database_outage_on_a_poll_keeps_following_the_run()
+    public async Task A_read_that_fails_after_a_raced_close_is_retried_and_the_run_closed_on_a_later_poll()
     {
         var execution = _h.Store(ExecutionHarness.Running());
-        _h.Executions.SetupSequence(r => r.FindAsync(execution.Id, It.IsAny<CancellationToken>()))
+        var fresh = Reread(execution);
+        _h.FailNextSave(new ConcurrencyConflictException("revision changed"));
+        _h.Executions.SetupSequence(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>()))
             .ThrowsAsync(new PersistenceUnavailableException("connection refused"))
-            .ReturnsAsync(execution);
+            .ReturnsAsync(fresh);
         _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
             .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
 
         _h.Tracker.Track(execution, ExecutionHarness.Handle(execution.WorkflowId));
         await _h.TimersArmedAsync(1);
-        Assert.True(_h.Tracker.IsTracking(execution.Id));
-        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
-
         _h.Clock.Advance(Poll);
+        await _h.TimersArmedAsync(2);
+        Assert.True(_h.Tracker.IsTracking(execution.Id));
+
+        _h.Clock.Advance(Poll * 2);
         await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
-        Assert.Equal(ExecutionStatus.Success, execution.Status);
+        Assert.Equal(ExecutionStatus.Success, fresh.Status);
+        Assert.Equal(1, _h.SaveCount);
     }
 
     [Fact]
     public async Task A_run_that_is_gone_stops_the_tracking_and_releases_the_lock()
     {
-        var execution = ExecutionHarness.Running(); // not stored: the repository no longer finds it
+        var execution = ExecutionHarness.Running(); // not stored: a re-read no longer finds it
         var handle = ExecutionHarness.Handle(execution.WorkflowId);
+        _h.FailNextSave(new ConcurrencyConflictException("no such row"));
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
 
-        await TrackToTheEndAsync(execution, handle);
+        _h.Tracker.Track(execution, handle);
+        await _h.TimersArmedAsync(1);
+        _h.Clock.Advance(Poll);
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
 
         _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
-        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
         Assert.Equal(0, _h.SaveCount);
     }
 
     [Fact]
     public async Task A_run_someone_else_ended_stops_the_tracking_and_releases_the_lock_without_saving()
     {
+        // A cancel elsewhere wrote CANCELED first: the close here loses the revision race and reads what they wrote.
         var execution = _h.Store(ExecutionHarness.Running());
-        execution.Cancel("canceled by request", Now);
+        var theirs = Reread(execution);
+        theirs.Cancel("canceled by request", Now);
+        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(theirs);
+        _h.FailNextSave(new ConcurrencyConflictException("revision changed"));
+        _h.Engine.Setup(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new EngineExecutionState(EngineStatus.Canceled, null, "canceled by request"));
         var handle = ExecutionHarness.Handle(execution.WorkflowId);
 
-        await TrackToTheEndAsync(execution, handle);
+        _h.Tracker.Track(execution, handle);
+        await _h.TimersArmedAsync(1);
+        _h.Clock.Advance(Poll);
+        await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(execution.Id), "the run is no longer tracked");
 
-        Assert.Equal(ExecutionStatus.Canceled, execution.Status);
         Assert.Equal(0, _h.SaveCount);
         _h.Locks.Verify(l => l.ReleaseLockAsync(handle, It.IsAny<CancellationToken>()), Times.Once);
-        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Once);
         _h.Engine.Verify(e => e.CancelAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -470,9 +508,7 @@ public sealed class ExecutionTrackerTests : IAsyncDisposable
             .ReturnsAsync(new EngineExecutionState(EngineStatus.Success, "{}", null));
         _h.FailNextSave(new PersistenceUnavailableException("database is locked"));
         var fresh = Reread(execution);
-        _h.Executions.SetupSequence(r => r.FindAsync(execution.Id, It.IsAny<CancellationToken>()))
-            .ReturnsAsync(execution)
-            .ReturnsAsync(fresh);
+        _h.Executions.Setup(r => r.ReadAsync(execution.Id, It.IsAny<CancellationToken>())).ReturnsAsync(fresh);
 
         _h.Tracker.Track(execution, null);
         await _h.TimersArmedAsync(1);

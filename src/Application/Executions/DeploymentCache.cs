@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using WorkflowRuntime.Application.Diagnostics;
+using WorkflowRuntime.Domain.Deployments;
+using WorkflowRuntime.Domain.Triggers;
+
+namespace WorkflowRuntime.Application.Executions;
+
+/// <summary>
+/// Deployments (with their triggers) and webhook paths the execution path read recently, so a trigger does not read
+/// its deployment from the database every time. An entry may be stale: another replica may have updated, paused or
+/// archived the workflow since. That is safe because every run carries the version it was admitted against and the
+/// database refuses the insert when the deployment is no longer at that version (ADR 0024); the admission then
+/// evicts the entry and reads again. Only positive answers are cached: "no such workflow" is always read fresh.
+/// </summary>
+public sealed class DeploymentCache : IDisposable
+{
+    private readonly MemoryCache _entries;
+    private readonly TimeSpan _lifetime;
+
+    public DeploymentCache(IOptions<ExecutionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        _lifetime = TimeSpan.FromSeconds(settings.DeploymentCacheSeconds);
+        // Each entry counts 1: the bound is a number of deployments (a webhook path entry is a few bytes more).
+        _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = settings.DeploymentCacheEntries });
+    }
+
+    public bool Enabled => _lifetime > TimeSpan.Zero;
+
+    public Deployment? Find(Guid workflowId) => Count(_entries.Get<Deployment>(workflowId));
+
+    public WorkflowTrigger? FindWebhook(string path) => Count(_entries.Get<WorkflowTrigger>(WebhookKey(path)));
+
+    public void Store(Deployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        if (Enabled)
+        {
+            _entries.Set(deployment.Id, deployment, Entry());
+        }
+    }
+
+    public void StoreWebhook(string path, WorkflowTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        if (Enabled)
+        {
+            _entries.Set(WebhookKey(path), trigger, Entry());
+        }
+    }
+
+    /// <summary>Forgets a deployment that proved stale, and the webhook path that led to it.</summary>
+    public void Evict(Guid workflowId, string? webhookPath = null)
+    {
+        _entries.Remove(workflowId);
+        if (webhookPath is not null)
+        {
+            _entries.Remove(WebhookKey(webhookPath));
+        }
+
+        WorkflowRuntimeTelemetry.DeploymentCacheLookups.Add(1, new KeyValuePair<string, object?>("outcome", "stale"));
+    }
+
+    public void Dispose() => _entries.Dispose();
+
+    private static T? Count<T>(T? found)
+        where T : class
+    {
+        WorkflowRuntimeTelemetry.DeploymentCacheLookups.Add(1, new KeyValuePair<string, object?>("outcome", found is null ? "miss" : "hit"));
+        return found;
+    }
+
+    // A path and a workflow id never collide: the key types differ (string vs Guid).
+    private static string WebhookKey(string path) => "webhook:" + path;
+
+    private MemoryCacheEntryOptions Entry() => new() { Size = 1, AbsoluteExpirationRelativeToNow = _lifetime };
+}
