@@ -9,10 +9,12 @@ using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Presentation.Grpc.Health;
 using WorkflowRuntime.Presentation.Grpc.Telemetry;
+using WorkflowRuntime.UnitTests.Support;
 
 namespace WorkflowRuntime.UnitTests.Presentation;
 
 /// <summary>Dependency checks on ASP.NET Core HealthChecks, the report's mapping, and the telemetry sampler.</summary>
+[Collection(SharedTelemetryCollection.Name)]
 public sealed class HealthAndTelemetryTests
 {
     [Fact]

@@ -4,10 +4,12 @@ using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Executions;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.UnitTests.Support;
 
 namespace WorkflowRuntime.UnitTests.Application.Diagnostics;
 
 /// <summary>The admission span and outcome, the misfire and reconcile counters, and the gauges' snapshots.</summary>
+[Collection(SharedTelemetryCollection.Name)]
 public sealed class ExecutionMetricsTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);

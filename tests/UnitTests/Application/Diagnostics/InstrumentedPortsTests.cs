@@ -1,6 +1,7 @@
 using Moq;
 using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Domain.Ports;
+using WorkflowRuntime.UnitTests.Support;
 
 namespace WorkflowRuntime.UnitTests.Application.Diagnostics;
 
@@ -8,6 +9,7 @@ namespace WorkflowRuntime.UnitTests.Application.Diagnostics;
 /// The engine and lock decorators: they pass every call through and record its outcome. One class, so the
 /// measurements of the shared static meter are not mixed with another test's (classes run in parallel).
 /// </summary>
+[Collection(SharedTelemetryCollection.Name)]
 public sealed class InstrumentedPortsTests
 {
     private static readonly EngineStartRequest Start = new(Guid.NewGuid(), "{}", "MANUAL", null,
