@@ -142,9 +142,18 @@ public sealed class ExecutionCoordinator(
                     return fresh.Map(_ => default(TriggerOutcome)!);
                 }
 
-                // Read just now: a second refusal would be another concurrent change, and is the caller's to retry.
                 target = fresh.Value;
-                admitted = await admission.AdmitAsync(target.Deployment, mode, request, deadline, cancellationToken);
+                try
+                {
+                    admitted = await admission.AdmitAsync(target.Deployment, mode, request with { TriggerId = target.TriggerId },
+                        deadline, cancellationToken);
+                }
+                catch (StaleDeploymentException)
+                {
+                    // Read just now and changed again meanwhile: nothing ran, and a retry decides on what is stored then.
+                    return Failure.VersionConflict<TriggerOutcome>(
+                        $"workflow {target.Deployment.Id} changed twice while the trigger was being admitted; nothing ran. Retry the trigger.");
+                }
             }
 
             return Result.Success(admitted.Verdict switch

@@ -62,7 +62,10 @@ public sealed class ExecutionOptions
     [Range(0, 3600, ErrorMessage = "WorkflowRuntime:Executions:DeploymentCacheSeconds must be between 0 and 3600.")]
     public int DeploymentCacheSeconds { get; set; } = 60;
 
-    /// <summary>At most this many deployments (and webhook paths) are cached; the least recently stored go first.</summary>
+    /// <summary>
+    /// At most this many deployments (and webhook paths) are cached; past it a new entry is not kept until a compaction
+    /// frees room, and its trigger reads the database as without a cache.
+    /// </summary>
     [Range(1, 10_000_000, ErrorMessage = "WorkflowRuntime:Executions:DeploymentCacheEntries must be between 1 and 10000000.")]
     public int DeploymentCacheEntries { get; set; } = 100_000;
 

@@ -27,10 +27,20 @@ public sealed class TriggerTargets(DeploymentCache cache, IDeploymentRepository 
         }
 
         var path = WebhookPath.Normalize(command.WebhookPath);
-        var webhook = cache.FindWebhook(path) ?? await ReadWebhookAsync(path, cancellationToken);
-        return webhook is null
-            ? Failure.NotFound<TriggerTarget>($"no active deployment has the webhook path '{InputText.Quote(path)}'.")
-            : await ForWorkflowAsync(webhook.WorkflowId, webhook.Id, path, cancellationToken);
+        if (cache.FindWebhook(path) is { } cached)
+        {
+            var target = await ForWorkflowAsync(cached.WorkflowId, cached.Id, path, cancellationToken);
+            if (target.IsSuccess)
+            {
+                return target;
+            }
+
+            // The path may have moved on (its workflow archived, another deployed with it): a refusal is never
+            // answered from the cache, so the path is read again too.
+            cache.Evict(cached.WorkflowId, path);
+        }
+
+        return await ForPathAsync(path, cancellationToken);
     }
 
     public Task<Result<TriggerTarget>> ForScheduledAsync(Guid workflowId, Guid triggerId, CancellationToken cancellationToken) =>
@@ -46,10 +56,15 @@ public sealed class TriggerTargets(DeploymentCache cache, IDeploymentRepository 
             return await ForWorkflowAsync(stale.Deployment.Id, stale.TriggerId, webhookPath: null, cancellationToken);
         }
 
-        var webhook = await ReadWebhookAsync(stale.WebhookPath, cancellationToken);
+        return await ForPathAsync(stale.WebhookPath, cancellationToken);
+    }
+
+    private async Task<Result<TriggerTarget>> ForPathAsync(string path, CancellationToken cancellationToken)
+    {
+        var webhook = await ReadWebhookAsync(path, cancellationToken);
         return webhook is null
-            ? Failure.NotFound<TriggerTarget>($"no active deployment has the webhook path '{InputText.Quote(stale.WebhookPath)}'.")
-            : await ForWorkflowAsync(webhook.WorkflowId, webhook.Id, stale.WebhookPath, cancellationToken);
+            ? Failure.NotFound<TriggerTarget>($"no active deployment has the webhook path '{InputText.Quote(path)}'.")
+            : await ForWorkflowAsync(webhook.WorkflowId, webhook.Id, path, cancellationToken);
     }
 
     private async Task<Result<TriggerTarget>> ForWorkflowAsync(Guid workflowId, Guid? triggerId, string? webhookPath,
