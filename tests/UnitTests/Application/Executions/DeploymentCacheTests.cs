@@ -110,6 +110,25 @@ public sealed class DeploymentCacheTests : IAsyncDisposable
         Assert.Equal(resumed.Version, result.Value.Execution.DeploymentVersion);
     }
 
+    [Fact]
+    public async Task A_cached_webhook_path_that_moved_to_another_workflow_is_read_again_and_runs_the_new_owner()
+    {
+        var first = Given(Samples.Deployed(WebhookTriggerSpec.Create("orders/new")));
+        _h.Deployments.Setup(r => r.FindActiveWebhookAsync("orders/new", It.IsAny<CancellationToken>())).ReturnsAsync(first.Triggers[0]);
+        await _h.Coordinator().TriggerAsync(Command(null, "orders/new"));
+        var archived = NewVersionOf(first);
+        archived.Archive(Samples.Now);
+        Given(archived);
+        var second = Given(Samples.Deployed(WebhookTriggerSpec.Create("orders/new")));
+        _h.Deployments.Setup(r => r.FindActiveWebhookAsync("orders/new", It.IsAny<CancellationToken>())).ReturnsAsync(second.Triggers[0]);
+
+        var result = await _h.Coordinator().TriggerAsync(Command(null, "orders/new"));
+
+        Assert.Equal(ResultStatus.Ok, result.Status);
+        Assert.Equal(second.Id, result.Value.Execution.WorkflowId);
+        Assert.Equal(second.Triggers[0].Id, result.Value.Execution.TriggerId);
+    }
+
     /// <summary>The same workflow as another replica stored it later: deployed again, with a higher version.</summary>
     private static Deployment NewVersionOf(Deployment earlier)
     {
