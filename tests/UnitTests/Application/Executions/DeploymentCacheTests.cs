@@ -121,7 +121,8 @@ public sealed class DeploymentCacheTests : IAsyncDisposable
         Given(archived);
         var second = Given(Samples.Deployed(WebhookTriggerSpec.Create("orders/new")));
         _h.Deployments.Setup(r => r.FindActiveWebhookAsync("orders/new", It.IsAny<CancellationToken>())).ReturnsAsync(second.Triggers[0]);
-        // A trigger by id of the archived workflow reads it (and caches it, archived).
+        // A trigger by id of the archived workflow: the fence refuses the cached copy, which is read again (archived).
+        _h.FailNextSave(new StaleDeploymentException());
         Assert.Equal(ResultStatus.Conflict, (await _h.Coordinator().TriggerAsync(Command(first.Id))).Status);
 
         var result = await _h.Coordinator().TriggerAsync(Command(null, "orders/new"));
