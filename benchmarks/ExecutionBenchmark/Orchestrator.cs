@@ -16,6 +16,12 @@ internal static class Orchestrator
 {
     private const string FloorTagPrefix = "floor";
 
+    private static readonly string[] ProfileSummaryFiles =
+    [
+        "service-trace-top-exclusive.txt", "service-trace-top-inclusive.txt", "service-trace-top-inclusive-400.txt",
+        "service-trace-breakdown.txt", "service-counters-summary.txt",
+    ];
+
     public static async Task<int> RunAsync(BenchmarkOptions options, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         if (options.Render is { } resultFile)
@@ -276,11 +282,28 @@ internal static class Orchestrator
             }
 
             await File.WriteAllTextAsync(Path.Combine(RepositoryPaths.KeptResults, name + ".md"), markdown, cancellationToken);
+            KeepProfileSummaries(output, Path.Combine(RepositoryPaths.KeptResults, name + "-profile"));
         }
 
         Console.WriteLine(markdown);
         Log.Progress("main", $"results: {jsonPath}; report: {reportPath}"
             + (options.KeepAs is { } kept ? $"; kept as {Path.Combine(RepositoryPaths.KeptResults, kept)}.json/.md" : string.Empty));
+    }
+
+    /// <summary>The profilers' text summaries beside the kept results (the traces themselves stay in the output folder: they are large).</summary>
+    private static void KeepProfileSummaries(string output, string directory)
+    {
+        var summaries = ProfileSummaryFiles.Select(f => Path.Combine(output, f)).Where(File.Exists).ToList();
+        if (summaries.Count == 0)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        foreach (var file in summaries)
+        {
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+        }
     }
 
     /// <summary>The simulator's environment with the per-workflow hang overrides summed up (there are one per SKIP round).</summary>
