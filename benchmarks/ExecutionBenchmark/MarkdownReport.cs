@@ -282,13 +282,14 @@ internal static class MarkdownReport
 
         if (p.Counters.Count > 0)
         {
-            Line(md, "Counters over the window (mean / max of the once-a-second values):");
+            Line(md, "Counters over the window (mean / max of the once-a-second values; a rate is per second; series told apart by their "
+                + "distinguishing tags only, the full names are in `service-counters-summary.txt`):");
             Line(md);
-            Line(md, "| provider | counter | mean | max |");
-            Line(md, "|---|---|---:|---:|");
+            Line(md, "| provider | counter | type | mean | max |");
+            Line(md, "|---|---|---|---:|---:|");
             foreach (var c in p.Counters)
             {
-                Line(md, $"| {c.Provider} | {Cell(Shorten(c.Name))} | {F(c.Mean)} | {F(c.Max)} |");
+                Line(md, $"| {c.Provider} | {Cell(CounterSummary.CompactName(c.Name))} | {c.Type} | {F(c.Mean)} | {F(c.Max)} |");
             }
 
             Line(md);

@@ -58,7 +58,8 @@ internal static class Orchestrator
 
         var report = new BenchmarkReport
         {
-            Command = RunInfo.CommandLine("bash scripts/bench-executions.sh", args),
+            Command = RunInfo.CommandLine("bash scripts/bench-executions.sh",
+                args.Select(a => a.Contains("Password=", StringComparison.OrdinalIgnoreCase) ? RunInfo.WithoutPassword(a) : a)),
             Options = options with { Postgres = RunInfo.WithoutPassword(options.Postgres) },
             Machine = machine,
             LoadAverageAtEnd = MachineInfo.LoadAverageNow(),
@@ -286,7 +287,7 @@ internal static class Orchestrator
         }
 
         Console.WriteLine(markdown);
-        Log.Progress("main", $"results: {jsonPath}; report: {reportPath}"
+        Log.Progress("main", (writeJson ? $"results: {jsonPath}; " : string.Empty) + $"report: {reportPath}"
             + (options.KeepAs is { } kept ? $"; kept as {Path.Combine(RepositoryPaths.KeptResults, kept)}.json/.md" : string.Empty));
     }
 

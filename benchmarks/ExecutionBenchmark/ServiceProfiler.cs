@@ -125,6 +125,25 @@ internal sealed record CounterFigures(string Provider, string Name, string Type,
 
 internal static class CounterSummary
 {
+    /// <summary>The tags that tell one series of a counter from another here; the rest (pool name, ports, route) is the same on every row.</summary>
+    private static readonly string[] DistinguishingTags =
+        ["Percentile", "db.client.connection.state", "gc.heap.generation", "error.type", "http.connection.state", "dotnet.gc.pause.reason"];
+
+    /// <summary><c>name (unit)[tag=value;…]</c> with only the distinguishing tags kept, for a table cell.</summary>
+    public static string CompactName(string name)
+    {
+        var open = name.IndexOf('[', StringComparison.Ordinal);
+        if (open < 0 || !name.EndsWith(']'))
+        {
+            return name;
+        }
+
+        var kept = name[(open + 1)..^1].Split(';')
+            .Where(tag => DistinguishingTags.Any(t => tag.StartsWith(t + "=", StringComparison.Ordinal)))
+            .ToList();
+        return name[..open].TrimEnd() + (kept.Count == 0 ? string.Empty : " [" + string.Join(", ", kept) + "]");
+    }
+
     /// <summary>dotnet-counters CSV: <c>Timestamp,Provider,Counter Name,Counter Type,Mean/Increment</c> (names may carry tags in brackets).</summary>
     public static IReadOnlyList<CounterFigures> Of(IReadOnlyList<string> csvLines)
     {
