@@ -2,7 +2,7 @@
 # Execution throughput benchmark (docs/benchmarks/executions.md): starts the engine simulator and the service
 # (production profile: PostgreSQL, Redis, the engine over gRPC) as processes of their own, then measures, per overlap
 # policy and concurrency (4, 16, 32, 64), a bare PostgreSQL + Redis floor and the service's TriggerWorkflow over real
-# gRPC side by side, an open loop at 300 calls/s, and the SKIP path. Takes about 20 minutes. Any option overrides the
+# gRPC side by side, an open loop at 300 calls/s, and the SKIP path. Takes about 13 minutes. Any option overrides the
 # defaults, e.g.
 #
 #   bash scripts/bench-executions.sh --seconds 5 --sustain-seconds 10 --open-loop-seconds 5 --skip-rounds 3 --skip-loop-seconds 5

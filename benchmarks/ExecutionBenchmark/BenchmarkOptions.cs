@@ -5,7 +5,7 @@ using Npgsql;
 namespace WorkflowRuntime.Benchmarks.Executions;
 
 /// <summary>
-/// Command-line options. Every option has a default, so a bare run is the run (about 15 minutes); a smoke run
+/// Command-line options. Every option has a default, so a bare run is the run (about 12 minutes of steps); a smoke run
 /// shortens the steps, e.g. <c>--seconds 3 --sustain-seconds 3 --open-loop-seconds 3 --skip-rounds 2</c>.
 /// </summary>
 internal sealed record BenchmarkOptions
