@@ -112,10 +112,7 @@ internal sealed record BenchmarkOptions
             };
         }
 
-        if (!options.Database.Contains("bench", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException($"--database '{options.Database}' is dropped and recreated by the benchmark; its name must contain 'bench'.");
-        }
+        ScratchDatabase.EnsureBenchName(options.Database, "--database");
 
         _ = options.SelectedPhases;
         return options;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Npgsql;
 using WorkflowRuntime.Infrastructure.Engine.Simulation;
 
 namespace WorkflowRuntime.Benchmarks.Scheduler;
@@ -19,7 +18,7 @@ internal static class Orchestrator
         var startedAt = DateTimeOffset.UtcNow;
         var machine = MachineInfo.Read();
         Directory.CreateDirectory(options.Output);
-        var postgresVersion = await ReadPostgresVersionAsync(options, cancellationToken);
+        var postgresVersion = await RunInfo.PostgresVersionAsync(options.MaintenanceConnectionString, cancellationToken);
 
         var simulation = new EngineSimulation(TimeProvider.System,
             SimulatedBehaviour.Success(TimeSpan.FromMilliseconds(options.EngineLatencyMs)), SimulatorRetainedRuns);
@@ -50,11 +49,11 @@ internal static class Orchestrator
 
         var report = new BenchmarkReport
         {
-            Command = "dotnet run -c Release --project benchmarks/SchedulerBenchmark -- " + string.Join(' ', args.Select(Quote)),
-            Options = options with { Postgres = WithoutPassword(options.Postgres) },
+            Command = RunInfo.CommandLine("dotnet run -c Release --project benchmarks/SchedulerBenchmark --", args),
+            Options = options with { Postgres = RunInfo.WithoutPassword(options.Postgres) },
             Machine = machine,
             PostgresVersion = postgresVersion,
-            GitCommit = await GitCommitAsync(),
+            GitCommit = await RunInfo.GitCommitAsync(),
             StartedAt = startedAt,
             FinishedAt = DateTimeOffset.UtcNow,
             Phases = results,
@@ -104,44 +103,4 @@ internal static class Orchestrator
             return -1;
         }
     }
-
-    private static async Task<string> ReadPostgresVersionAsync(BenchmarkOptions options, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(options.MaintenanceConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SHOW server_version", connection);
-        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    private static async Task<string> GitCommitAsync()
-    {
-        try
-        {
-            var start = new ProcessStartInfo("git", "describe --always --dirty --abbrev=10") { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var git = Process.Start(start)!;
-            var output = (await git.StandardOutput.ReadToEndAsync()).Trim();
-            await git.WaitForExitAsync();
-            return git.ExitCode == 0 ? output : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "unknown";
-        }
-    }
-
-    private static string WithoutPassword(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!string.IsNullOrEmpty(builder.Password))
-        {
-            builder.Password = "***";
-        }
-
-        return builder.ConnectionString;
-    }
-
-    private static string Quote(string argument) =>
-        argument.Length > 0 && argument.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':' or '=')
-            ? argument
-            : $"\"{argument.Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 }

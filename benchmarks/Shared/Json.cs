@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace WorkflowRuntime.Benchmarks.Scheduler;
+namespace WorkflowRuntime.Benchmarks.Shared;
 
 internal static class Json
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace WorkflowRuntime.Benchmarks.Scheduler;
+namespace WorkflowRuntime.Benchmarks.Shared;
 
 /// <summary>What the figures were taken on (Linux: read from /proc, the same sources as nproc, free and lscpu).</summary>
 internal sealed record MachineInfo(

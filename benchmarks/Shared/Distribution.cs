@@ -1,4 +1,4 @@
-namespace WorkflowRuntime.Benchmarks.Scheduler;
+namespace WorkflowRuntime.Benchmarks.Shared;
 
 /// <summary>Percentiles of a sample (nearest rank, so every figure is a value that was measured).</summary>
 internal sealed record Distribution(int Count, double Min, double P50, double P95, double P99, double Max, double Mean)

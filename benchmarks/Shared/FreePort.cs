@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace WorkflowRuntime.Benchmarks.Scheduler;
+namespace WorkflowRuntime.Benchmarks.Shared;
 
 internal static class FreePort
 {
