@@ -45,13 +45,18 @@ internal static class TelemetryServiceCollectionExtensions
                 serviceInstanceId: instance.InstanceId))
             .WithTracing(tracing =>
             {
-                // Grpc.Net.Client: grpc-dotnet's client call span, between engine.* and the HTTP/2 request.
-                tracing.AddSource(WorkflowRuntimeTelemetry.Name, "Grpc.Net.Client")
-                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation()
-                    .AddNpgsql()
-                    .AddRedisInstrumentation()
-                    .ConfigureRedisInstrumentation((sp, redis) => InstrumentRedis(sp, redis));
+                tracing.AddSource(WorkflowRuntimeTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path));
+                if (telemetry.TraceDependencies ?? otlp)
+                {
+                    // Grpc.Net.Client: grpc-dotnet's client call span, between engine.* and the HTTP/2 request.
+                    tracing.AddSource("Grpc.Net.Client")
+                        .AddHttpClientInstrumentation()
+                        .AddNpgsql()
+                        .AddRedisInstrumentation()
+                        .ConfigureRedisInstrumentation((sp, redis) => InstrumentRedis(sp, redis));
+                }
+
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();

@@ -25,6 +25,8 @@ public sealed class TraceTests(SharedHostFixture fixture) : IAsyncLifetime
         {
             ["WorkflowRuntime:Engine:Address"] = fixture.EngineServer.Address,
             ["Logging:LogLevel:Default"] = "Information",
+            // The in-memory exporter stands in for OTLP, which turns dependency spans on by default.
+            ["WorkflowRuntime:Telemetry:TraceDependencies"] = "true",
         };
         _host = await RuntimeHost.StartAsync(
             builder => builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans)),
