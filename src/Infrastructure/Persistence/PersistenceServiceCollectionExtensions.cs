@@ -28,7 +28,9 @@ public static class PersistenceServiceCollectionExtensions
         var postgres = configuration.GetConnectionString(PersistenceOptions.PostgresConnectionStringName);
         if (!string.IsNullOrWhiteSpace(postgres))
         {
-            services.AddDbContext<PostgresWorkflowRuntimeDbContext>((sp, options) =>
+            // Pooled: the execution path opens a short scope per state write, and building a context's services for
+            // each one was 6 % of the service's CPU in the execution benchmark. A returned context is reset by EF.
+            services.AddDbContextPool<PostgresWorkflowRuntimeDbContext>((sp, options) =>
                 ConfigurePostgres(options, postgres, sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.CommandTimeoutSeconds));
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
