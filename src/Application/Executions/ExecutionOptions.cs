@@ -17,6 +17,13 @@ public sealed class ExecutionOptions
     [Range(10, 300_000, ErrorMessage = "WorkflowRuntime:Executions:PollMaxMs must be between 10 and 300000.")]
     public int PollMaxMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// How long after the engine took a run its status is first asked: it has only just started, so an immediate poll
+    /// is an engine call that can only answer RUNNING (one per execution). 0 polls at once.
+    /// </summary>
+    [Range(0, 60_000, ErrorMessage = "WorkflowRuntime:Executions:FirstPollDelayMs must be between 0 and 60000.")]
+    public int FirstPollDelayMs { get; set; } = 100;
+
     /// <summary>How often a tracker writes <c>heartbeat_at</c> and renews the workflow lock.</summary>
     [Range(1, 3600, ErrorMessage = "WorkflowRuntime:Executions:HeartbeatIntervalSeconds must be between 1 and 3600.")]
     public int HeartbeatIntervalSeconds { get; set; } = 10;

@@ -164,6 +164,12 @@ public sealed class ExecutionTracker : IAsyncDisposable
         var maxDelay = TimeSpan.FromMilliseconds(_options.PollMaxMs);
         try
         {
+            // A write to recover goes first; a run just handed over cannot have ended yet.
+            if (run.UnsavedChange is null && _options.FirstPollDelayMs > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_options.FirstPollDelayMs), _clock, stopping);
+            }
+
             while (!await PollSafelyAsync(run, stopping))
             {
                 await Task.Delay(delay, _clock, stopping);

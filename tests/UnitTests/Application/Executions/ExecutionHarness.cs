@@ -112,7 +112,7 @@ internal sealed class ExecutionHarness : IAsyncDisposable
     public Mock<IWorkflowEngine> Engine { get; } = new();
 
     /// <summary>Constant 1 s between polls, so every step of a tracker loop is one armed timer and one second.</summary>
-    public ExecutionOptions Settings { get; } = new() { PollInitialMs = 1000, PollMaxMs = 1000, HeartbeatIntervalSeconds = 10 };
+    public ExecutionOptions Settings { get; } = new() { PollInitialMs = 1000, PollMaxMs = 1000, HeartbeatIntervalSeconds = 10, FirstPollDelayMs = 0 };
 
     public SteppedTimeProvider Clock { get; } = new(Start);
 

@@ -216,6 +216,21 @@ public sealed class ExecutionTrackerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_run_just_handed_over_is_first_polled_after_the_first_poll_delay()
+    {
+        _h.Settings.FirstPollDelayMs = 300;
+        var execution = _h.Store(ExecutionHarness.Running());
+
+        _h.Tracker.Track(execution, null);
+        await _h.TimersArmedAsync(1);
+        _h.Engine.Verify(e => e.GetStatusAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+
+        _h.Clock.Advance(TimeSpan.FromMilliseconds(300));
+        await _h.TimersArmedAsync(2);
+        _h.Engine.Verify(e => e.GetStatusAsync(ExecutionHarness.EngineId, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
     public async Task A_heartbeat_writes_every_followed_run_in_one_update_and_renews_their_leases_in_one_batch()
     {
         var locked = _h.Store(ExecutionHarness.Running());
