@@ -192,6 +192,7 @@ public sealed class ExecutionRpcTests(SharedHostFixture fixture) : IAsyncLifetim
             ["WorkflowRuntime:Engine:MaxAttempts"] = "1",
             ["WorkflowRuntime:Engine:CallTimeoutMs"] = "1000",
             // Polls 3 s apart; the heartbeat every second keeps the shared host's sweeper (stale after 5 s) away.
+            ["WorkflowRuntime:Executions:FirstPollDelayMs"] = "3000",
             ["WorkflowRuntime:Executions:PollInitialMs"] = "3000",
             ["WorkflowRuntime:Executions:PollMaxMs"] = "3000",
             ["WorkflowRuntime:Executions:HeartbeatIntervalSeconds"] = "1",
