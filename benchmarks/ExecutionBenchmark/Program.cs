@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using WorkflowRuntime.Benchmarks.Executions;
 
 // The load generator: starts the engine simulator and the service as processes, measures, writes the report.
@@ -13,19 +12,8 @@ catch (ArgumentException ex)
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-
-// SIGTERM too: the orchestrator must get to stop the service and the simulator it started (no orphan load).
-using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
+using var signals = new StopSignals();
+var stop = signals.Source;
 
 try
 {

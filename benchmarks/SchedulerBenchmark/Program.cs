@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using WorkflowRuntime.Benchmarks.Scheduler;
 
@@ -15,19 +14,8 @@ catch (ArgumentException ex)
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-
-// SIGTERM too (the in-process host would otherwise only stop itself and leave this loop running).
-using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
+using var signals = new StopSignals();
+var stop = signals.Source;
 
 try
 {
