@@ -116,36 +116,24 @@ internal sealed record BenchmarkOptions
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchmarkOptions();
-        for (var i = 0; i < args.Count; i++)
+        foreach (var (name, value) in CommandLine.Pairs(args, Usage))
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                throw new ArgumentException(Usage);
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                throw new ArgumentException($"{name} needs a value.\n{Usage}");
-            }
-
-            var value = args[++i];
             options = name switch
             {
-                "--seconds" => options with { Seconds = PositiveInt(name, value) },
-                "--sustain-seconds" => options with { SustainSeconds = PositiveInt(name, value) },
-                "--sustain-concurrency" => options with { SustainConcurrency = PositiveInt(name, value) },
-                "--concurrency" => options with { Concurrency = [.. value.Split(',').Select(v => PositiveInt(name, v.Trim()))] },
-                "--rate" => options with { Rate = PositiveInt(name, value) },
-                "--open-loop-seconds" => options with { OpenLoopSeconds = PositiveInt(name, value) },
+                "--seconds" => options with { Seconds = CommandLine.PositiveInt(name, value) },
+                "--sustain-seconds" => options with { SustainSeconds = CommandLine.PositiveInt(name, value) },
+                "--sustain-concurrency" => options with { SustainConcurrency = CommandLine.PositiveInt(name, value) },
+                "--concurrency" => options with { Concurrency = [.. value.Split(',').Select(v => CommandLine.PositiveInt(name, v.Trim()))] },
+                "--rate" => options with { Rate = CommandLine.PositiveInt(name, value) },
+                "--open-loop-seconds" => options with { OpenLoopSeconds = CommandLine.PositiveInt(name, value) },
                 "--policies" => options with { Policies = [.. value.Split(',').Select(v => ParsePolicy(v.Trim()))] },
                 "--phases" => options with { Phases = [.. value.Split(',').Select(v => ParsePhase(v.Trim()))] },
-                "--workflows" => options with { Workflows = PositiveInt(name, value) },
-                "--skip-rounds" => options with { SkipRounds = PositiveInt(name, value) },
-                "--skip-round-size" => options with { SkipRoundSize = PositiveInt(name, value) },
-                "--skip-loop-seconds" => options with { SkipLoopSeconds = PositiveInt(name, value) },
+                "--workflows" => options with { Workflows = CommandLine.PositiveInt(name, value) },
+                "--skip-rounds" => options with { SkipRounds = CommandLine.PositiveInt(name, value) },
+                "--skip-round-size" => options with { SkipRoundSize = CommandLine.PositiveInt(name, value) },
+                "--skip-loop-seconds" => options with { SkipLoopSeconds = CommandLine.PositiveInt(name, value) },
                 "--engine-latency-ms" => options with { EngineLatencyMs = NonNegativeInt(name, value) },
-                "--drain-seconds" => options with { DrainSeconds = PositiveInt(name, value) },
+                "--drain-seconds" => options with { DrainSeconds = CommandLine.PositiveInt(name, value) },
                 "--warmup-seconds" => options with { WarmupSeconds = NonNegativeInt(name, value) },
                 "--trace-service" => options with { TraceServiceSeconds = NonNegativeInt(name, value) },
                 "--output" => options with { Output = value },
@@ -205,11 +193,6 @@ internal sealed record BenchmarkOptions
         value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && !value.StartsWith('.')
             ? value
             : throw new ArgumentException($"--keep-as names a file in docs/benchmarks/execution-results: letters, digits, '-', '_' and '.', not '{value}'.");
-
-    private static int PositiveInt(string name, string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
-            ? parsed
-            : throw new ArgumentException($"{name} must be a positive integer, not '{value}'.");
 
     private static int NonNegativeInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)

@@ -76,30 +76,18 @@ internal sealed record BenchmarkOptions
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchmarkOptions();
-        for (var i = 0; i < args.Count; i++)
+        foreach (var (name, value) in CommandLine.Pairs(args, Usage))
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                throw new ArgumentException(Usage);
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                throw new ArgumentException($"{name} needs a value.\n{Usage}");
-            }
-
-            var value = args[++i];
             options = name switch
             {
-                "--workflows" => options with { Workflows = PositiveInt(name, value) },
+                "--workflows" => options with { Workflows = CommandLine.PositiveInt(name, value) },
                 "--minutes" => options with { Minutes = PositiveDouble(name, value) },
                 "--postgres" => options with { Postgres = value },
                 "--database" => options with { Database = value },
                 "--redis" => options with { Redis = value },
                 "--cron" => options with { Cron = value },
-                "--jitter-window" => options with { JitterWindow = PositiveInt(name, value) },
-                "--concurrency" => options with { Concurrency = PositiveInt(name, value) },
+                "--jitter-window" => options with { JitterWindow = CommandLine.PositiveInt(name, value) },
+                "--concurrency" => options with { Concurrency = CommandLine.PositiveInt(name, value) },
                 "--engine-latency-ms" => options with { EngineLatencyMs = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--phases" => options with { Phases = value },
                 "--output" => options with { Output = value },
@@ -107,7 +95,7 @@ internal sealed record BenchmarkOptions
                 "--child-phase" => options with { ChildPhase = value },
                 "--engine-address" => options with { EngineAddress = value },
                 "--result-file" => options with { ResultFile = value },
-                "--parent-pid" => options with { ParentPid = PositiveInt(name, value) },
+                "--parent-pid" => options with { ParentPid = CommandLine.PositiveInt(name, value) },
                 _ => throw new ArgumentException($"unknown option {name}.\n{Usage}"),
             };
         }
@@ -138,11 +126,6 @@ internal sealed record BenchmarkOptions
         ];
         return pairs;
     }
-
-    private static int PositiveInt(string name, string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
-            ? parsed
-            : throw new ArgumentException($"{name} must be a positive integer, not '{value}'.");
 
     private static double PositiveDouble(string name, string value) =>
         double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) && parsed > 0

@@ -2,7 +2,10 @@ using WorkflowRuntime.Domain.Executions;
 
 namespace WorkflowRuntime.Application.Abstractions;
 
-/// <summary>Loads and stores <see cref="Execution"/>s. Changes land on <see cref="IUnitOfWork.SaveChangesAsync"/>.</summary>
+/// <summary>
+/// Loads and stores <see cref="Execution"/>s. Writes go straight to the database, one statement each (<see cref="InsertAsync"/>,
+/// <see cref="WriteStateAsync"/>, <see cref="TouchHeartbeatsAsync"/>); nothing waits for <see cref="IUnitOfWork.SaveChangesAsync"/>.
+/// </summary>
 public interface IExecutionRepository
 {
     /// <summary>Tracked for change.</summary>
@@ -10,8 +13,6 @@ public interface IExecutionRepository
 
     /// <summary>A fresh read, not tracked: what the database holds now, whatever this scope changed or cached.</summary>
     Task<Execution?> ReadAsync(Guid executionId, CancellationToken cancellationToken = default);
-
-    void Add(Execution execution);
 
     /// <summary>
     /// Inserts a new run in one round trip and forgets it (nothing in this scope tracks it afterwards): later changes

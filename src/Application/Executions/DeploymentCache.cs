@@ -51,7 +51,7 @@ public sealed class DeploymentCache : IDisposable
         }
     }
 
-    /// <summary>Forgets a deployment that proved stale, and the webhook path that led to it.</summary>
+    /// <summary>Forgets a deployment, and the webhook path that led to it.</summary>
     public void Evict(Guid workflowId, string? webhookPath = null)
     {
         _entries.Remove(workflowId);
@@ -59,7 +59,12 @@ public sealed class DeploymentCache : IDisposable
         {
             _entries.Remove(WebhookKey(webhookPath));
         }
+    }
 
+    /// <summary>The database's version fence refused a run admitted against this entry: forgets it, and counts it stale.</summary>
+    public void EvictStale(Guid workflowId, string? webhookPath)
+    {
+        Evict(workflowId, webhookPath);
         WorkflowRuntimeTelemetry.DeploymentCacheLookups.Add(1, new KeyValuePair<string, object?>("outcome", "stale"));
     }
 

@@ -50,7 +50,7 @@ public sealed class TriggerTargets(DeploymentCache cache, IDeploymentRepository 
     public async Task<Result<TriggerTarget>> RefreshAsync(TriggerTarget stale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stale);
-        cache.Evict(stale.Deployment.Id, stale.WebhookPath);
+        cache.EvictStale(stale.Deployment.Id, stale.WebhookPath);
         if (stale.WebhookPath is null)
         {
             return await ForWorkflowAsync(stale.Deployment.Id, stale.TriggerId, webhookPath: null, cancellationToken);

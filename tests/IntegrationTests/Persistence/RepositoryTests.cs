@@ -183,8 +183,7 @@ public sealed class RepositoryTests : IAsyncLifetime
     private async Task AddExecutionAsync(Execution execution)
     {
         await using var scope = _provider.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<IExecutionRepository>().Add(execution);
-        await scope.ServiceProvider.GetRequiredService<IUnitOfWork>().SaveChangesAsync();
+        await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().InsertAsync(execution);
     }
 
     private async Task<T> InScopeAsync<T>(Func<IDeploymentRepository, IUnitOfWork, Task<T>> work)

@@ -14,19 +14,12 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
     public Task<Execution?> ReadAsync(Guid executionId, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking().FirstOrDefaultAsync(e => e.Id == executionId, cancellationToken));
 
-    public void Add(Execution execution) => db.Executions.Add(execution);
-
     public async Task InsertAsync(Execution execution, CancellationToken cancellationToken = default)
     {
         var entry = db.Executions.Add(execution);
         try
         {
-            using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (Exception ex) when (PersistenceErrors.Translate(ex) is { } translated)
-        {
-            throw translated;
+            await WriteAsync(() => db.SaveChangesAsync(cancellationToken), cancellationToken);
         }
         finally
         {
@@ -52,11 +45,7 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
         var owner = execution.OwnerInstanceId;
         var lockToken = execution.LockToken;
         var revision = execution.Revision;
-        int written;
-        try
-        {
-            using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
-            written = await db.Executions
+        var written = await WriteAsync(() => db.Executions
                 .Where(e => e.Id == id && e.Revision == expectedRevision)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(e => e.Status, status)
@@ -68,13 +57,8 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
                     .SetProperty(e => e.HeartbeatAt, heartbeatAt)
                     .SetProperty(e => e.OwnerInstanceId, owner)
                     .SetProperty(e => e.LockToken, lockToken)
-                    .SetProperty(e => e.Revision, revision), cancellationToken);
-        }
-        catch (Exception ex) when (PersistenceErrors.Translate(ex) is { } translated)
-        {
-            throw translated;
-        }
-
+                    .SetProperty(e => e.Revision, revision), cancellationToken),
+            cancellationToken);
         if (written == 0)
         {
             throw new ConcurrencyConflictException($"execution {execution.Id} is no longer at revision {expectedRevision} (or no longer exists)");
@@ -91,18 +75,19 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
         }
 
         var ids = executionIds.ToList();
-        try
-        {
-            using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
-            // Not a change of the run (the revision stays): only liveness, so a concurrent close or claim never conflicts with it.
-            return await db.Executions
+        // Not a change of the run (the revision stays): only liveness, so a concurrent close or claim never conflicts with it.
+        return await WriteAsync(() => db.Executions
                 .Where(e => ids.Contains(e.Id) && e.OwnerInstanceId == instanceId && ActiveStatuses.Contains(e.Status))
-                .ExecuteUpdateAsync(set => set.SetProperty(e => e.HeartbeatAt, now), cancellationToken);
-        }
-        catch (Exception ex) when (PersistenceErrors.Translate(ex) is { } translated)
-        {
-            throw translated;
-        }
+                .ExecuteUpdateAsync(set => set.SetProperty(e => e.HeartbeatAt, now), cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>A write: in the writer slot (one writer at a time on SQLite, ADR 0022), errors in the port's terms.</summary>
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken)
+    {
+        // Inside a transaction the transaction already holds the slot.
+        using var slot = db.Database.CurrentTransaction is null ? await writeGate.EnterAsync(cancellationToken) : default;
+        return await PersistenceErrors.GuardAsync(write);
     }
 
     public Task<Execution?> FindLatestAsync(Guid workflowId, CancellationToken cancellationToken = default) =>

@@ -364,23 +364,15 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     public async Task Trigger_whose_running_write_fails_after_the_engine_took_the_run_answers_running_and_the_tracker_writes_it()
     {
         var deployment = Given(Samples.Deployed());
-        Execution? stored = null;
-        _h.Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>()))
-            .Callback((Execution e, CancellationToken _) => stored = e).Returns(Task.CompletedTask);
-        var saves = 0;
-        _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
-            .Returns(() => ++saves == 1 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
-        Execution? reread = null;
-        _h.Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Guid id, CancellationToken _) => reread ??= Reread(stored!));
+        var database = FirstWriteAfterTheEngineFails();
 
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
 
         Assert.Equal(ResultStatus.Ok, result.Status);
         Assert.Equal(ExecutionStatus.Running, result.Value.Execution.Status);
-        await Eventually.HoldsAsync(() => reread?.Status == ExecutionStatus.Running, "the tracker writes RUNNING on the stored run");
-        Assert.Equal(ExecutionHarness.EngineId, reread!.EngineExecutionId);
-        Assert.True(saves >= 2);
+        await Eventually.HoldsAsync(() => database.Reread?.Status == ExecutionStatus.Running, "the tracker writes RUNNING on the stored run");
+        Assert.Equal(ExecutionHarness.EngineId, database.Reread!.EngineExecutionId);
+        Assert.True(database.Writes >= 2);
         Assert.True(_h.Tracker.IsTracking(result.Value.Execution.Id));
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
     }
@@ -389,25 +381,17 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     public async Task Trigger_whose_failure_write_fails_is_answered_error_and_the_tracker_records_the_error_and_frees_the_lock()
     {
         var deployment = Given(Samples.Deployed());
-        Execution? stored = null;
-        _h.Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>()))
-            .Callback((Execution e, CancellationToken _) => stored = e).Returns(Task.CompletedTask);
         _h.Engine.Setup(e => e.ExecuteAsync(It.IsAny<EngineStartRequest>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new EngineUnavailableException("engine down"));
-        var saves = 0;
-        _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
-            .Returns(() => ++saves == 1 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
-        Execution? reread = null;
-        _h.Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Guid id, CancellationToken _) => reread ??= Reread(stored!));
+        var database = FirstWriteAfterTheEngineFails();
 
         var result = await _h.Coordinator().TriggerAsync(Command(deployment.Id.ToString()));
 
         Assert.Equal(ResultStatus.Ok, result.Status);
         Assert.Equal(ExecutionStatus.Error, result.Value.Execution.Status);
         await Eventually.HoldsAsync(() => !_h.Tracker.IsTracking(result.Value.Execution.Id), "the tracker wrote the error and stopped");
-        Assert.Equal(ExecutionStatus.Error, reread!.Status);
-        Assert.Contains("engine down", reread.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(ExecutionStatus.Error, database.Reread!.Status);
+        Assert.Contains("engine down", database.Reread.ErrorMessage, StringComparison.Ordinal);
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -679,6 +663,31 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
     // ---------------------------------------------------------------- helpers
 
     /// <summary>The stored row as a fresh read sees it after a failed write: the same run, still NEW.</summary>
+    /// <summary>
+    /// The database as the tracker sees it after the write that followed the engine's answer failed: inserts succeed,
+    /// the first state write fails, and a re-read returns the run as inserted (NEW).
+    /// </summary>
+    private UnreliableWrites FirstWriteAfterTheEngineFails()
+    {
+        var database = new UnreliableWrites();
+        _h.Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>()))
+            .Callback((Execution e, CancellationToken _) => database.Inserted = e).Returns(Task.CompletedTask);
+        _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
+            .Returns(() => ++database.Writes == 1 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+        _h.Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Guid _, CancellationToken _) => database.Reread ??= Reread(database.Inserted!));
+        return database;
+    }
+
+    private sealed class UnreliableWrites
+    {
+        public Execution? Inserted { get; set; }
+
+        public Execution? Reread { get; set; }
+
+        public int Writes { get; set; }
+    }
+
     private static Execution Reread(Execution written)
     {
         var fresh = Execution.Start(written.WorkflowId, written.Mode, new ExecutionRequest(written.TriggerData, InstanceId: written.OwnerInstanceId),
