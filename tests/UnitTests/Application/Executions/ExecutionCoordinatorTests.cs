@@ -370,9 +370,10 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
 
         Assert.Equal(ResultStatus.Ok, result.Status);
         Assert.Equal(ExecutionStatus.Running, result.Value.Execution.Status);
-        await Eventually.HoldsAsync(() => database.Reread?.Status == ExecutionStatus.Running, "the tracker writes RUNNING on the stored run");
-        Assert.Equal(ExecutionHarness.EngineId, database.Reread!.EngineExecutionId);
-        Assert.True(database.Writes >= 2);
+        // Wait on the write itself, not on the re-read row: the tracker changes that row in memory before it writes it.
+        await Eventually.HoldsAsync(() => database.WrittenAfterTheFailure is { Status: ExecutionStatus.Running }, "the tracker writes RUNNING on the stored run");
+        Assert.Same(database.Reread, database.WrittenAfterTheFailure);
+        Assert.Equal(ExecutionHarness.EngineId, database.WrittenAfterTheFailure!.EngineExecutionId);
         Assert.True(_h.Tracker.IsTracking(result.Value.Execution.Id));
         _h.Locks.Verify(l => l.ReleaseLockAsync(It.IsAny<LockHandle>(), It.IsAny<CancellationToken>()), Times.Never);
     }
@@ -673,7 +674,7 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
         _h.Executions.Setup(r => r.InsertAsync(It.IsAny<Execution>(), It.IsAny<CancellationToken>()))
             .Callback((Execution e, CancellationToken _) => database.Inserted = e).Returns(Task.CompletedTask);
         _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
-            .Returns(() => ++database.Writes == 1 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+            .Returns((Execution e, long _, CancellationToken _) => database.Write(e));
         _h.Executions.Setup(r => r.ReadAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((Guid _, CancellationToken _) => database.Reread ??= Reread(database.Inserted!));
         return database;
@@ -685,7 +686,21 @@ public sealed class ExecutionCoordinatorTests : IAsyncDisposable
 
         public Execution? Reread { get; set; }
 
-        public int Writes { get; set; }
+        /// <summary>The run as the first successful write, after the failed one, stored it.</summary>
+        public Execution? WrittenAfterTheFailure { get; private set; }
+
+        private int _writes;
+
+        public Task Write(Execution execution)
+        {
+            if (++_writes == 1)
+            {
+                return Task.FromException(new PersistenceUnavailableException("database is locked"));
+            }
+
+            WrittenAfterTheFailure ??= execution;
+            return Task.CompletedTask;
+        }
     }
 
     private static Execution Reread(Execution written)
