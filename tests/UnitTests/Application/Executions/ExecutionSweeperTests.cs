@@ -151,8 +151,22 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
         var execution = _h.Store(PendingOf(deployment.Id));
         Stale(execution);
         var saves = 0;
+        Execution? writtenAfterTheFailure = null;
         _h.Executions.Setup(r => r.WriteStateAsync(It.IsAny<Execution>(), It.IsAny<long>(), It.IsAny<CancellationToken>()))
-            .Returns(() => ++saves == 2 ? Task.FromException(new PersistenceUnavailableException("database is locked")) : Task.CompletedTask);
+            .Returns((Execution e, long _, CancellationToken _) =>
+            {
+                if (++saves == 2)
+                {
+                    return Task.FromException(new PersistenceUnavailableException("database is locked"));
+                }
+
+                if (saves > 2)
+                {
+                    writtenAfterTheFailure ??= e;
+                }
+
+                return Task.CompletedTask;
+            });
         var stored = PendingOf(deployment.Id, execution.Id);
 
         // What the database still holds after the failed write: the run, NEW.
@@ -161,9 +175,10 @@ public sealed class ExecutionSweeperTests : IAsyncDisposable
 
         await _h.Sweeper().SweepAsync();
 
-        await Eventually.HoldsAsync(() => stored.Status == ExecutionStatus.Running, "the tracker writes RUNNING");
+        // Wait on the write itself: the tracker changes the re-read row in memory just before it writes it.
+        await Eventually.HoldsAsync(() => writtenAfterTheFailure is { Status: ExecutionStatus.Running }, "the tracker writes RUNNING");
+        Assert.Same(stored, writtenAfterTheFailure);
         Assert.Equal(ExecutionHarness.EngineId, stored.EngineExecutionId);
-        Assert.True(saves >= 3);
         Assert.True(_h.Tracker.IsTracking(execution.Id));
     }
 
