@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace WorkflowRuntime.Application.Logging;
@@ -20,12 +22,25 @@ public sealed class SecretKeyList
     private readonly string[] _substrings;
     private readonly HashSet<string> _segments;
 
+    // Every spelling a name can take in free text (api_key, apikey, api-key; privateKey is apikey's case), and "://"
+    // for URLs, in one vectorised multi-string search: the logger asks this of every message and field value.
+    private readonly SearchValues<string> _mentions;
+
+    // The logger asks about the same few field names on every line. Bounded: names taken from arbitrary text (JSON
+    // members the redactor meets) must not grow it without end; past the bound an answer is computed, not kept.
+    private const int MaxRememberedNames = 4096;
+    private readonly ConcurrentDictionary<string, bool> _answers = new(StringComparer.Ordinal);
+
     public SecretKeyList(IEnumerable<string> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
         Keys = [.. keys.Select(Normalise).Where(k => k.Length > 0).Distinct(StringComparer.Ordinal)];
         _substrings = [.. Keys.Where(k => k.Length >= SubstringMinLength).SelectMany(k => new[] { k, k.Replace("_", string.Empty, StringComparison.Ordinal) }).Distinct(StringComparer.Ordinal)];
         _segments = new HashSet<string>(Keys.Where(k => k.Length < SubstringMinLength), StringComparer.Ordinal);
+        _mentions = SearchValues.Create(
+            [.. Keys.SelectMany(k => new[] { k, k.Replace("_", string.Empty, StringComparison.Ordinal), k.Replace('_', '-') })
+                .Append("://").Distinct(StringComparer.OrdinalIgnoreCase)],
+            StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The built-in names; configuration can add to them, never remove one.</summary>
@@ -55,6 +70,22 @@ public sealed class SecretKeyList
             return false;
         }
 
+        if (_answers.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var answer = Matches(name);
+        if (_answers.Count < MaxRememberedNames)
+        {
+            _answers.TryAdd(name, answer);
+        }
+
+        return answer;
+    }
+
+    private bool Matches(string name)
+    {
         var key = Normalise(name);
         var compact = key.Replace("_", string.Empty, StringComparison.Ordinal);
         foreach (var fragment in _substrings)
@@ -69,13 +100,7 @@ public sealed class SecretKeyList
     }
 
     /// <summary>True when <paramref name="text"/> mentions any name at all: the cheap test before a text is scanned.</summary>
-    public bool MayContainSecrets(string text) =>
-        !string.IsNullOrEmpty(text)
-        && (text.Contains("://", StringComparison.Ordinal)
-            || Keys.Any(k => text.Contains(k, StringComparison.OrdinalIgnoreCase)
-                             || text.Contains(k.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase)
-                             || (k.Contains('_', StringComparison.Ordinal) && text.Contains(k.Replace('_', '-'), StringComparison.OrdinalIgnoreCase))
-                             || (k.Contains('_', StringComparison.Ordinal) && ContainsCamel(text, k))));
+    public bool MayContainSecrets(string text) => !string.IsNullOrEmpty(text) && text.AsSpan().ContainsAny(_mentions);
 
     internal static string Normalise(string name)
     {
@@ -93,8 +118,4 @@ public sealed class SecretKeyList
 
         return builder.ToString().Trim('_');
     }
-
-    // "private_key" also appears as "privateKey": compare with the underscores dropped.
-    private static bool ContainsCamel(string text, string key) =>
-        text.Contains(key.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -25,6 +27,15 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
     // Relaxed escaping keeps '+', quotes in messages and non-ASCII readable; the output is a log, not HTML.
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // A line is written on the logging thread that logs it, two or more per execution: the buffer and the writer are
+    // that thread's own and reused, and the snake_case spelling of a field name (a template's few names) is kept.
+    private const int MaxRememberedNames = 4096;
+    private const int MaxKeptBufferBytes = 64 * 1024;
+    private static readonly ConcurrentDictionary<string, string> SnakeCaseNames = new(StringComparer.Ordinal);
+
+    [ThreadStatic]
+    private static LineBuffer? _line;
+
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         ArgumentNullException.ThrowIfNull(textWriter);
@@ -34,11 +45,17 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
             return;
         }
 
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        // Reused per thread; a line written while another is being written on the same thread (a field's ToString
+        // that logs) gets a buffer of its own.
+        var line = _line is { InUse: false } idle ? idle : new LineBuffer();
+        _line ??= line;
+        var writer = line.Start();
+        try
         {
             writer.WriteStartObject();
-            writer.WriteString("timestamp", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            Span<char> timestamp = stackalloc char[32];
+            DateTime.UtcNow.TryFormat(timestamp, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            writer.WriteString("timestamp", timestamp[..length]);
             writer.WriteString("level", LevelName(logEntry.LogLevel));
             writer.WriteString("event", string.IsNullOrEmpty(logEntry.EventId.Name) ? EventFallback(logEntry.Category) : logEntry.EventId.Name);
             writer.WriteString("category", logEntry.Category);
@@ -47,7 +64,7 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
             // No key twice (ADR 0017): the event's own values first, then scopes innermost first, each key once; the
             // current activity's ids are written once, at the top, and not repeated from a scope.
             var activity = Activity.Current;
-            var written = new HashSet<string>(StringComparer.Ordinal);
+            var written = line.Written;
             if (activity is not null)
             {
                 written.Add(TraceIdKey);
@@ -76,10 +93,13 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
             }
 
             writer.WriteEndObject();
-        }
 
-        textWriter.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        textWriter.Write('\n');
+            line.CopyTo(textWriter);
+        }
+        finally
+        {
+            line.InUse = false;
+        }
     }
 
     private static List<IEnumerable<KeyValuePair<string, object?>>> InnermostFirst(IExternalScopeProvider? scopeProvider)
@@ -154,5 +174,73 @@ internal sealed class JsonLineConsoleFormatter() : ConsoleFormatter(FormatterNam
     // Framework messages carry no event name; the last segment of the category still says where they came from.
     private static string EventFallback(string category) => ToSnakeCase(category[(category.LastIndexOf('.') + 1)..]);
 
-    internal static string ToSnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+    internal static string ToSnakeCase(string name)
+    {
+        if (SnakeCaseNames.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var converted = JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
+        if (SnakeCaseNames.Count < MaxRememberedNames)
+        {
+            SnakeCaseNames.TryAdd(name, converted);
+        }
+
+        return converted;
+    }
+
+    /// <summary>One thread's reusable line: the UTF-8 bytes, the JSON writer over them, the keys written so far.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification =
+        "The writer writes into a managed buffer and holds nothing to release; the line lives as long as its thread.")]
+    private sealed class LineBuffer
+    {
+        private ArrayBufferWriter<byte> _bytes = new(1024);
+        private Utf8JsonWriter? _writer;
+
+        public HashSet<string> Written { get; } = new(StringComparer.Ordinal);
+
+        public bool InUse { get; set; }
+
+        public Utf8JsonWriter Start()
+        {
+            // A rare huge line (an exception with a long stack) must not pin its buffer to the thread for good.
+            if (_bytes.Capacity > MaxKeptBufferBytes)
+            {
+                _bytes = new ArrayBufferWriter<byte>(1024);
+                _writer = null;
+            }
+
+            InUse = true;
+            _bytes.ResetWrittenCount();
+            Written.Clear();
+            if (_writer is null)
+            {
+                _writer = new Utf8JsonWriter(_bytes, WriterOptions);
+            }
+            else
+            {
+                _writer.Reset(_bytes);
+            }
+
+            return _writer;
+        }
+
+        public void CopyTo(TextWriter textWriter)
+        {
+            _writer!.Flush();
+            var bytes = _bytes.WrittenSpan;
+            var chars = ArrayPool<char>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxCharCount(bytes.Length) + 1);
+            try
+            {
+                var count = System.Text.Encoding.UTF8.GetChars(bytes, chars);
+                chars[count] = '\n';
+                textWriter.Write(chars, 0, count + 1);
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(chars);
+            }
+        }
+    }
 }

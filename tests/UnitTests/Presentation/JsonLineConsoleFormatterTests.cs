@@ -206,6 +206,55 @@ public sealed class JsonLineConsoleFormatterTests
     [Fact]
     public void The_formatter_is_registered_under_jsonl() => Assert.Equal("jsonl", new JsonLineConsoleFormatter().Name);
 
+    [Fact]
+    public void A_short_line_after_a_long_one_on_the_same_thread_carries_nothing_of_it()
+    {
+        var (_, first) = Write(LogLevel.Information, new EventId(1, "first"), [new("Note", new string('x', 5000))], null, "long");
+        var (line, second) = Write(LogLevel.Information, new EventId(2, "second"), [new("Count", 1)], null, "short");
+
+        Assert.Equal(5000, first.GetProperty("fields").GetProperty("note").GetString()!.Length);
+        Assert.Equal("second", second.GetProperty("event").GetString());
+        Assert.False(second.GetProperty("fields").TryGetProperty("note", out _));
+        Assert.DoesNotContain("xxx", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_line_larger_than_the_kept_buffer_is_written_whole_and_the_next_line_is_still_right()
+    {
+        var (_, huge) = Write(LogLevel.Warning, new EventId(1, "huge"), [new("Note", new string('é', 200_000))], null, "huge");
+        var (_, next) = Write(LogLevel.Information, new EventId(2, "next"), [new("Count", 2)], null, "next");
+
+        Assert.Equal(200_000, huge.GetProperty("fields").GetProperty("note").GetString()!.Length);
+        Assert.Equal(2, next.GetProperty("fields").GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public void A_field_whose_text_writes_a_line_itself_leaves_both_lines_whole()
+    {
+        var formatter = new JsonLineConsoleFormatter();
+        using var inner = new StringWriter();
+        var nested = new LoggingToString(() =>
+        {
+            var entry = new LogEntry<IReadOnlyList<KeyValuePair<string, object?>>>(LogLevel.Information, Category, new EventId(2, "inner"),
+                [new("Depth", 2)], null, (_, _) => "inner line");
+            formatter.Write(entry, null, inner);
+            return "outer value";
+        });
+
+        var (_, outer) = Write(LogLevel.Information, new EventId(1, "outer"), [new("Value", nested), new("Depth", 1)], null, "outer line");
+
+        Assert.Equal("outer value", outer.GetProperty("fields").GetProperty("value").GetString());
+        Assert.Equal(1, outer.GetProperty("fields").GetProperty("depth").GetInt64());
+        using var innerLine = JsonDocument.Parse(inner.ToString());
+        Assert.Equal("inner", innerLine.RootElement.GetProperty("event").GetString());
+        Assert.Equal(2, innerLine.RootElement.GetProperty("fields").GetProperty("depth").GetInt64());
+    }
+
+    private sealed class LoggingToString(Func<string> text)
+    {
+        public override string ToString() => text();
+    }
+
     private static (string Line, JsonElement Root) Write(LogLevel level, EventId eventId, IReadOnlyList<KeyValuePair<string, object?>> state,
         Exception? exception, string message, string category = Category, IExternalScopeProvider? scopeProvider = null)
     {

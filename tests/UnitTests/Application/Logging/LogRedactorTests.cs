@@ -121,4 +121,34 @@ public sealed class LogRedactorTests
         Assert.DoesNotContain("\"p\"", redacted, StringComparison.Ordinal);
         Assert.Contains("tenant_pin", list.Keys);
     }
+
+    [Theory]
+    [InlineData("header X-API-KEY: abc")]
+    [InlineData("apikey=abc")]
+    [InlineData("{\"privateKey\": \"abc\"}")]
+    [InlineData("private-key: abc")]
+    [InlineData("see https://user:pw@host/db")]
+    [InlineData("Tenant_Pin 1234")]
+    public void Every_spelling_of_a_name_is_a_mention_worth_scanning(string text)
+    {
+        Assert.True(SecretKeyList.WithDefaults(["tenant_pin"]).MayContainSecrets(text), text);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("workflow 8d3c5a8e deployed with 3 triggers")]
+    [InlineData("execution finished in 52 ms with SUCCESS")]
+    public void A_text_naming_no_secret_is_not_scanned(string text)
+    {
+        Assert.False(SecretKeyList.Default.MayContainSecrets(text), text);
+    }
+
+    [Fact]
+    public void A_name_asked_about_again_gets_the_same_answer()
+    {
+        var list = SecretKeyList.WithDefaults(["tenant_pin"]);
+
+        Assert.Equal([true, true, false, false], new[] { list.IsSecretKey("TenantPin"), list.IsSecretKey("TenantPin"), list.IsSecretKey("tenant"), list.IsSecretKey("tenant") });
+        Assert.False(SecretKeyList.Default.IsSecretKey("TenantPin"));
+    }
 }
