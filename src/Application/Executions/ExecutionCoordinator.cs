@@ -5,6 +5,7 @@ using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
 using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Monitoring;
+using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 
 namespace WorkflowRuntime.Application.Executions;
@@ -12,14 +13,16 @@ namespace WorkflowRuntime.Application.Executions;
 /// <summary>
 /// The use cases that start executions, as a sequence of steps that each know one thing: the
 /// <see cref="TriggerValidator"/> checks the request, <see cref="TriggerTargets"/> finds the deployment (cached),
-/// <see cref="ExecutionAdmission"/> decides admitted / duplicate / skipped, and the <see cref="ExecutionLauncher"/>
-/// hands an admitted run to the engine and the tracker.
+/// <see cref="ExecutionAdmission"/> decides admitted / duplicate / skipped / buffered, and the <see cref="ExecutionLauncher"/>
+/// hands an admitted run to the engine and the tracker; a buffered one starts now only if it heads the queue and the
+/// slot is free (<see cref="PendingRunStarter"/>).
 /// </summary>
 public sealed class ExecutionCoordinator(
     TriggerValidator validator,
     TriggerTargets targets,
     ExecutionAdmission admission,
     ExecutionLauncher launcher,
+    PendingRunStarter pendingRuns,
     ExecutionTracker tracker,
     IExecutionRepository executions,
     IOptions<ExecutionOptions> options,
@@ -161,6 +164,7 @@ public sealed class ExecutionCoordinator(
                 AdmissionVerdict.Admitted => new TriggerOutcome(
                     await launcher.LaunchAsync(target.Deployment, admitted.Execution, admitted.Lock, metadata), Deduplicated: false),
                 AdmissionVerdict.Duplicate => new TriggerOutcome(admitted.Execution, Deduplicated: true),
+                AdmissionVerdict.Buffered => new TriggerOutcome(await StartQueueHeadAsync(admitted.Execution, target.Deployment.Config.OverlapPolicy, cancellationToken), Deduplicated: false),
                 _ => new TriggerOutcome(admitted.Execution, Deduplicated: false),
             });
         });
@@ -170,6 +174,25 @@ public sealed class ExecutionCoordinator(
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// The slot may be free: whoever heads the queue (this run, or an older one) starts now. Answers this run as it is
+    /// then: launched, or still PENDING.
+    /// </summary>
+    private async Task<Execution> StartQueueHeadAsync(Execution pending, OverlapPolicy policy, CancellationToken cancellationToken)
+    {
+        var started = await pendingRuns.PromoteAsync(pending.WorkflowId, cancellationToken);
+        if (started?.Id == pending.Id)
+        {
+            return started;
+        }
+
+        var positions = await executions.PendingPositionsAsync([pending], cancellationToken);
+        var position = positions.GetValueOrDefault(pending.Id);
+        var policyName = policy.ContractName();
+        ExecutionLog.Buffered(logger, pending.Id, pending.WorkflowId, position, policyName);
+        return pending;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -72,9 +72,14 @@ internal sealed class WorkflowRuntimeGrpcService(
             Deduplicated = outcome.Deduplicated,
         });
 
-    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context) =>
-        (await executions.GetAsync(request.ExecutionId, context.CancellationToken))
-        .ToResponse(execution => new GetExecutionResponse { Execution = mapper.Map<Execution>(execution) });
+    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
+    {
+        var found = await executions.GetAsync(request.ExecutionId, context.CancellationToken);
+        var positions = found.IsSuccess
+            ? await executions.QueuePositionsAsync([found.Value], context.CancellationToken)
+            : new Dictionary<Guid, int>();
+        return found.ToResponse(execution => new GetExecutionResponse { Execution = Map(execution, positions) });
+    }
 
     public override async Task<CancelExecutionResponse> CancelExecution(CancelExecutionRequest request, ServerCallContext context) =>
         (await executions.CancelAsync(request.ExecutionId, request.Reason, context.CancellationToken))
@@ -88,9 +93,16 @@ internal sealed class WorkflowRuntimeGrpcService(
         (await executions.HistoryAsync(request.ToRequest(), context.CancellationToken))
         .ToResponse(view => new GetExecutionHistoryResponse
         {
-            Executions = { view.Executions.Select(mapper.Map<Execution>) },
+            Executions = { view.Executions.Select(e => Map(e, view.QueuePositions)) },
             NextPageToken = view.NextPageToken ?? string.Empty,
         });
+
+    private Execution Map(Domain.Executions.Execution execution, IReadOnlyDictionary<Guid, int>? queuePositions)
+    {
+        var wire = mapper.Map<Execution>(execution);
+        wire.QueuePosition = queuePositions?.GetValueOrDefault(execution.Id) ?? 0;
+        return wire;
+    }
 
     // A page of full definitions could reach hundreds of MiB; GetDeploymentStatus returns one definition.
     private Deployment WithoutDefinition(DeploymentView view)

@@ -54,7 +54,9 @@ public static class ContractMapping
         config.NewConfig<DeploymentConfig, Wire.DeploymentConfig>()
             .IgnoreNonMapped(true)
             .Map(d => d.OverlapPolicy, s => WireEnums.ToWire(s.OverlapPolicy))
-            .Map(d => d.ExecutionTimeoutSeconds, s => s.ExecutionTimeoutSeconds);
+            .Map(d => d.ExecutionTimeoutSeconds, s => s.ExecutionTimeoutSeconds)
+            .Map(d => d.CatchUpWindowSeconds, s => s.CatchUpWindowSeconds)
+            .Map(d => d.BufferLimit, s => s.BufferLimit);
 
         config.NewConfig<Execution, Wire.Execution>()
             .IgnoreNonMapped(true)

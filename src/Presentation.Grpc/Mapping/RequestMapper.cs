@@ -76,5 +76,7 @@ internal static class RequestMapper
     private static ConfigInput ToInput(Wire.DeploymentConfig config) => new(
         // UNSPECIFIED means SKIP, the default (contract); numbers outside it were refused by the request validator.
         WireEnums.ToDomain(config.OverlapPolicy) ?? OverlapPolicy.Skip,
-        config.ExecutionTimeoutSeconds);
+        config.ExecutionTimeoutSeconds,
+        config.CatchUpWindowSeconds,
+        config.BufferLimit);
 }
