@@ -188,11 +188,18 @@ public sealed class ExecutionCoordinator(
             return started;
         }
 
+        // Another trigger's admission (on any replica) may have started this run meanwhile: answer what is stored.
+        var stored = await executions.ReadAsync(pending.Id, cancellationToken) ?? pending;
+        if (stored.Status != ExecutionStatus.Pending)
+        {
+            return stored;
+        }
+
         var positions = await executions.PendingPositionsAsync([pending], cancellationToken);
         var position = positions.GetValueOrDefault(pending.Id);
         var policyName = policy.ContractName();
         ExecutionLog.Buffered(logger, pending.Id, pending.WorkflowId, position, policyName);
-        return pending;
+        return stored;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -59,6 +59,9 @@ internal static class DeploymentFence
             END IF;
             IF NEW.status = 'PENDING' THEN
                 PERFORM pg_advisory_xact_lock(hashtextextended(NEW.workflow_id::text, {{PendingLockSeed}}));
+                -- The queue's order is created_at: stamped here, under the lock, it is the order of the inserts
+                -- (replicas' clocks and a trigger's wait for the lock cannot reorder the queue).
+                NEW.created_at := clock_timestamp();
                 SELECT COALESCE((w.deployment_config->>'max_pending')::integer, 0) INTO max_pending
                 FROM workflows w WHERE w.id = NEW.workflow_id;
                 -- With the slot free the head of the queue is about to start, so one more may wait. Looked at before
