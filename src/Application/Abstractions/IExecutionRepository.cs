@@ -67,6 +67,12 @@ public interface IExecutionRepository
     Task<IReadOnlyDictionary<Guid, int>> PendingPositionsAsync(IReadOnlyCollection<Execution> pending,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes the SKIPPED record (a miss, or a fire the overlap policy skipped) of a cron occurrence, so a backfill can
+    /// run it; an occurrence that ran (or runs) is kept. Returns how many rows it deleted (0 or 1).
+    /// </summary>
+    Task<int> DeleteSkippedOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default);
+
     /// <summary>NEW or RUNNING runs whose heartbeat is older than <paramref name="heartbeatBefore"/>, oldest first.</summary>
     Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default);
 

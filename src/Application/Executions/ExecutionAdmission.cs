@@ -61,24 +61,29 @@ public sealed class ExecutionAdmission(
     /// (nothing is written then; the caller reads the deployment again), and
     /// <see cref="Common.AdmissionDeadlineExceededException"/> when the caller's deadline leaves no time for the insert.
     /// </summary>
+    public Task<Admission> AdmitAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request,
+        DateTimeOffset? deadline, CancellationToken cancellationToken) =>
+        AdmitAsync(deployment, mode, request, deadline, policy: null, cancellationToken);
+
+    /// <param name="policy">The overlap policy to apply; null = the deployment's (a backfill names its own).</param>
     public async Task<Admission> AdmitAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request,
-        DateTimeOffset? deadline, CancellationToken cancellationToken)
+        DateTimeOffset? deadline, OverlapPolicy? policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         request = request with { DeploymentVersion = deployment.Version };
-        var policy = deployment.Config.OverlapPolicy;
-        if (policy.Buffers())
+        var overlap = policy ?? deployment.Config.OverlapPolicy;
+        if (overlap.Buffers())
         {
-            return await QueueAsync(deployment, mode, request, deadline, cancellationToken);
+            return await QueueAsync(deployment, overlap, mode, request, deadline, cancellationToken);
         }
 
-        if (policy == OverlapPolicy.CancelOther)
+        if (overlap == OverlapPolicy.CancelOther)
         {
             return await ReplaceAsync(deployment, mode, request, deadline, cancellationToken);
         }
 
         LockHandle? handle = null;
-        if (deployment.Config.OverlapPolicy == OverlapPolicy.Skip)
+        if (overlap == OverlapPolicy.Skip)
         {
             try
             {
@@ -96,8 +101,7 @@ public sealed class ExecutionAdmission(
             }
         }
 
-        var execution = Execution.Start(deployment.Id, mode, request, deployment.Config.OverlapPolicy,
-            deployment.Config.ExecutionTimeout, clock.GetUtcNow());
+        var execution = Execution.Start(deployment.Id, mode, request, overlap, deployment.Config.ExecutionTimeout, clock.GetUtcNow());
         if (handle is not null)
         {
             execution.AttachLock(handle.Token);
@@ -138,7 +142,7 @@ public sealed class ExecutionAdmission(
     /// is start order; the coordinator then asks the <see cref="PendingRunStarter"/> to start the head of the queue.
     /// The database counts the queue inside the insert and refuses past the policy's bound.
     /// </summary>
-    private async Task<Admission> QueueAsync(Deployment deployment, ExecutionMode mode, ExecutionRequest request,
+    private async Task<Admission> QueueAsync(Deployment deployment, OverlapPolicy policy, ExecutionMode mode, ExecutionRequest request,
         DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         AdmissionDeadline.ThrowIfTooLate(deadline, clock.GetUtcNow(), _options.AdmissionDeadlineMargin, cancellationToken);
@@ -149,7 +153,7 @@ public sealed class ExecutionAdmission(
         }
         catch (PendingLimitReachedException)
         {
-            var reason = deployment.Config.OverlapPolicy == OverlapPolicy.BufferOne ? BufferOneFullReason : BufferAllFullReason;
+            var reason = policy == OverlapPolicy.BufferOne ? BufferOneFullReason : BufferAllFullReason;
             return await RecordSkipAsync(deployment, mode, request, reason, cancellationToken);
         }
         catch (UniqueConstraintViolationException)

@@ -33,6 +33,9 @@ public sealed class ExecutionCoordinator(
 {
     public const string LockHeldReason = ExecutionAdmission.LockHeldReason;
 
+    /// <summary>The <c>triggered_by</c> of a backfilled run, and the engine metadata key that marks it.</summary>
+    public const string BackfillMarker = "backfill";
+
     private readonly ExecutionOptions _options = options.Value;
 
     /// <summary>A webhook or manual trigger from the gateway.</summary>
@@ -65,7 +68,7 @@ public sealed class ExecutionCoordinator(
                 Blank(command.TriggeredBy),
                 Blank(command.IdempotencyKey),
                 InstanceId: identity.InstanceId);
-            var started = await StartAsync(target.Value, mode, request, command.Metadata, command.Deadline, cancellationToken);
+            var started = await StartAsync(target.Value, mode, request, command.Metadata, command.Deadline, policy: null, cancellationToken);
             if (!started.IsSuccess || !command.WaitForCompletion || started.Value.Execution.Status.IsTerminal())
             {
                 return started;
@@ -80,9 +83,13 @@ public sealed class ExecutionCoordinator(
             return Result.Success(outcome with { Execution = latest ?? outcome.Execution });
         });
 
-    /// <summary>A cron fire for occurrence <paramref name="scheduledFor"/>: a repeat of the same occurrence finds the first run.</summary>
+    /// <summary>
+    /// A cron fire for occurrence <paramref name="scheduledFor"/>: a repeat of the same occurrence finds the first run.
+    /// A fire <paramref name="lateness"/> past its jittered time beyond the deployment's own catch-up window (when it
+    /// sets one narrower than the scheduler's) is recorded as missed instead of run, like the scheduler's misfires.
+    /// </summary>
     public Task<Result<TriggerOutcome>> FireScheduledAsync(Guid workflowId, Guid triggerId, DateTimeOffset scheduledFor,
-        CancellationToken cancellationToken = default) =>
+        TimeSpan lateness = default, CancellationToken cancellationToken = default) =>
         UseCaseGuard.RunAsync(async () =>
         {
             var target = await targets.ForScheduledAsync(workflowId, triggerId, cancellationToken);
@@ -91,10 +98,63 @@ public sealed class ExecutionCoordinator(
                 return target.Map(_ => default(TriggerOutcome)!);
             }
 
+            var window = target.Value.Deployment.Config.CatchUpWindowSeconds;
+            if (window > 0 && lateness > TimeSpan.FromSeconds(window))
+            {
+                var reason = $"missed: the fire came {(long)lateness.TotalSeconds} s late, past the workflow's catch-up window of {window} s";
+                await RecordMissedAsync(workflowId, triggerId, [scheduledFor], reason, cancellationToken);
+                var recorded = await executions.FindByOccurrenceAsync(workflowId, scheduledFor, cancellationToken);
+                return recorded is null
+                    ? Failure.VersionConflict<TriggerOutcome>($"the missed occurrence {scheduledFor:O} of workflow {workflowId} was not recorded; retry.")
+                    : Result.Success(new TriggerOutcome(recorded, Deduplicated: false));
+            }
+
             var request = new ExecutionRequest("{}", triggerId, "scheduler", ScheduledFor: scheduledFor, InstanceId: identity.InstanceId);
             var metadata = new Dictionary<string, string> { ["scheduled_for"] = scheduledFor.ToString("O") };
-            return await StartAsync(target.Value, ExecutionMode.Scheduled, request, metadata, deadline: null, cancellationToken);
+            return await StartAsync(target.Value, ExecutionMode.Scheduled, request, metadata, deadline: null, policy: null, cancellationToken);
         });
+
+    /// <summary>
+    /// Runs past cron occurrences of <paramref name="target"/>'s trigger, oldest first, each as the scheduler would
+    /// have (mode SCHEDULED, its <c>scheduled_for</c>) under <paramref name="policy"/>, marked <c>backfill</c> in the
+    /// engine's metadata and <c>triggered_by</c>. The occurrence index deduplicates against runs (and misses) already
+    /// recorded, so a repeated backfill starts nothing twice.
+    /// </summary>
+    public async Task<Result<BackfillCounts>> BackfillAsync(TriggerTarget target, IReadOnlyList<DateTimeOffset> occurrences,
+        OverlapPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(occurrences);
+        var counts = new BackfillCounts(occurrences.Count, 0, 0, 0);
+        foreach (var occurrence in occurrences)
+        {
+            var request = new ExecutionRequest("{}", target.TriggerId, BackfillMarker, ScheduledFor: occurrence, InstanceId: identity.InstanceId);
+            var metadata = new Dictionary<string, string> { ["scheduled_for"] = occurrence.ToString("O"), [BackfillMarker] = "true" };
+            var started = await UseCaseGuard.RunAsync(() =>
+                StartAsync(target, ExecutionMode.Scheduled, request, metadata, deadline: null, policy, cancellationToken));
+            if (started.IsSuccess && started.Value is { Deduplicated: true, Execution.Status: ExecutionStatus.Skipped }
+                && await executions.DeleteSkippedOccurrenceAsync(target.Deployment.Id, occurrence, cancellationToken) > 0)
+            {
+                // The occurrence never ran (a miss, or skipped by the overlap policy): that is what a backfill is for.
+                started = await UseCaseGuard.RunAsync(() =>
+                    StartAsync(target, ExecutionMode.Scheduled, request, metadata, deadline: null, policy, cancellationToken));
+            }
+
+            if (!started.IsSuccess)
+            {
+                return started.Map(_ => counts);
+            }
+
+            counts = started.Value switch
+            {
+                { Deduplicated: true } => counts with { AlreadyPresent = counts.AlreadyPresent + 1 },
+                { Execution.Status: ExecutionStatus.Skipped } => counts with { Skipped = counts.Skipped + 1 },
+                _ => counts with { Started = counts.Started + 1 },
+            };
+        }
+
+        return Result.Success(counts);
+    }
 
     /// <summary>
     /// Records cron occurrences that were missed (later than the catch-up window). Idempotent: the occurrence index
@@ -128,14 +188,14 @@ public sealed class ExecutionCoordinator(
     /// deployment changed meanwhile (ADR 0024), it is read again and the trigger decided on what is stored now.
     /// </summary>
     private async Task<Result<TriggerOutcome>> StartAsync(TriggerTarget target, ExecutionMode mode, ExecutionRequest request,
-        IReadOnlyDictionary<string, string> metadata, DateTimeOffset? deadline, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> metadata, DateTimeOffset? deadline, OverlapPolicy? policy, CancellationToken cancellationToken)
     {
         var started = await ExecutionMetrics.AdmitAsync(mode, target.Deployment.Id, async () =>
         {
             Admission admitted;
             try
             {
-                admitted = await admission.AdmitAsync(target.Deployment, mode, request, deadline, cancellationToken);
+                admitted = await admission.AdmitAsync(target.Deployment, mode, request, deadline, policy, cancellationToken);
             }
             catch (StaleDeploymentException)
             {
@@ -149,7 +209,7 @@ public sealed class ExecutionCoordinator(
                 try
                 {
                     admitted = await admission.AdmitAsync(target.Deployment, mode, request with { TriggerId = target.TriggerId },
-                        deadline, cancellationToken);
+                        deadline, policy, cancellationToken);
                 }
                 catch (StaleDeploymentException)
                 {
@@ -164,7 +224,8 @@ public sealed class ExecutionCoordinator(
                 AdmissionVerdict.Admitted => new TriggerOutcome(
                     await launcher.LaunchAsync(target.Deployment, admitted.Execution, admitted.Lock, metadata), Deduplicated: false),
                 AdmissionVerdict.Duplicate => new TriggerOutcome(admitted.Execution, Deduplicated: true),
-                AdmissionVerdict.Buffered => new TriggerOutcome(await StartQueueHeadAsync(admitted.Execution, target.Deployment.Config.OverlapPolicy, cancellationToken), Deduplicated: false),
+                AdmissionVerdict.Buffered => new TriggerOutcome(
+                    await StartQueueHeadAsync(admitted.Execution, policy ?? target.Deployment.Config.OverlapPolicy, cancellationToken), Deduplicated: false),
                 _ => new TriggerOutcome(admitted.Execution, Deduplicated: false),
             });
         });

@@ -116,7 +116,10 @@ internal static partial class ExecutionLog
     public static partial void PromotionFailed(ILogger logger, Guid workflowId, string reason);
 
     [LoggerMessage(EventId = 2073, EventName = "backfill_started", Level = LogLevel.Information,
-        Message = "Backfill of workflow {WorkflowId} trigger {TriggerId} from {From} to {To}: {Occurrences} occurrences, {Started} started, {AlreadyPresent} already present, {Skipped} skipped")]
-    public static partial void BackfillStarted(ILogger logger, Guid workflowId, Guid triggerId, DateTimeOffset from, DateTimeOffset to,
-        int occurrences, int started, int alreadyPresent, int skipped);
+        Message = "Backfill of workflow {WorkflowId} trigger {TriggerId} from {From:O} to {To:O}: {Occurrences} occurrences")]
+    public static partial void BackfillStarted(ILogger logger, Guid workflowId, Guid triggerId, DateTimeOffset from, DateTimeOffset to, int occurrences);
+
+    [LoggerMessage(EventId = 2074, EventName = "backfill_finished", Level = LogLevel.Information,
+        Message = "Backfill of workflow {WorkflowId} trigger {TriggerId}: {Started} started, {AlreadyPresent} already present, {Skipped} skipped")]
+    public static partial void BackfillFinished(ILogger logger, Guid workflowId, Guid triggerId, int started, int alreadyPresent, int skipped);
 }

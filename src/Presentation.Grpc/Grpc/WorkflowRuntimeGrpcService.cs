@@ -2,6 +2,7 @@ using Grpc.Core;
 using MapsterMapper;
 using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
 using WorkflowRuntime.Presentation.Grpc.Security;
@@ -15,6 +16,7 @@ internal sealed class WorkflowRuntimeGrpcService(
     DeploymentService deployments,
     ExecutionCoordinator coordinator,
     ExecutionService executions,
+    ScheduleService schedules,
     IMapper mapper)
     : WorkflowRuntimeService.WorkflowRuntimeServiceBase
 {
@@ -96,6 +98,20 @@ internal sealed class WorkflowRuntimeGrpcService(
             Executions = { view.Executions.Select(e => Map(e, view.QueuePositions)) },
             NextPageToken = view.NextPageToken ?? string.Empty,
         });
+
+    public override async Task<BackfillScheduleResponse> BackfillSchedule(BackfillScheduleRequest request, ServerCallContext context) =>
+        (await schedules.BackfillAsync(request.ToCommand(), context.CancellationToken))
+        .ToResponse(counts => new BackfillScheduleResponse
+        {
+            Occurrences = counts.Occurrences,
+            Started = counts.Started,
+            AlreadyPresent = counts.AlreadyPresent,
+            Skipped = counts.Skipped,
+        });
+
+    public override async Task<ListUpcomingFiresResponse> ListUpcomingFires(ListUpcomingFiresRequest request, ServerCallContext context) =>
+        (await schedules.ListUpcomingFiresAsync(request.WorkflowId, request.Count, context.CancellationToken))
+        .ToResponse(fires => new ListUpcomingFiresResponse { Fires = { fires.Select(ContractMapping.ToContract) } });
 
     private Execution Map(Domain.Executions.Execution execution, IReadOnlyDictionary<Guid, int>? queuePositions)
     {

@@ -1,5 +1,6 @@
 using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Triggers;
@@ -58,6 +59,14 @@ internal static class RequestMapper
         request.To?.ToDateTimeOffset(),
         request.PageSize,
         request.PageToken);
+
+    public static BackfillCommand ToCommand(this Wire.BackfillScheduleRequest request) => new(
+        request.WorkflowId,
+        request.TriggerId,
+        request.From?.ToDateTimeOffset(),
+        request.To?.ToDateTimeOffset(),
+        // UNSPECIFIED: every occurrence runs (ALLOW_ALL); numbers outside the contract were refused by the request validator.
+        request.OverlapPolicy == Wire.OverlapPolicy.Unspecified ? null : WireEnums.ToDomain(request.OverlapPolicy) ?? (OverlapPolicy)(-1));
 
     private static TriggerInput ToInput(Wire.TriggerSpec spec) => spec.KindCase switch
     {

@@ -154,6 +154,12 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
             return positions;
         });
 
+    public Task<int> DeleteSkippedOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default) =>
+        WriteAsync(() => db.Executions
+                .Where(e => e.WorkflowId == workflowId && e.ScheduledFor == scheduledFor && e.Status == ExecutionStatus.Skipped)
+                .ExecuteDeleteAsync(cancellationToken),
+            cancellationToken);
+
     public Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync<IReadOnlyList<Guid>>(async () => await db.Executions.AsNoTracking()
             .Where(e => ActiveStatuses.Contains(e.Status) && e.HeartbeatAt < heartbeatBefore)
