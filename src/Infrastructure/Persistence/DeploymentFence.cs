@@ -10,15 +10,20 @@ namespace WorkflowRuntime.Infrastructure.Persistence;
 /// </summary>
 internal static class DeploymentFence
 {
+    // The fence itself, shared by the function as the DeploymentFence migration created it and as PendingRuns replaces it.
+    private const string StaleVersionCheck = $$"""
+        IF NEW.deployment_version IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM workflows w
+            WHERE w.id = NEW.workflow_id AND w.version = NEW.deployment_version AND w.deployment_status = 'DEPLOYED') THEN
+            RAISE EXCEPTION 'workflow % is no longer at deployment version %', NEW.workflow_id, NEW.deployment_version
+                USING ERRCODE = '{{StaleDeploymentException.Marker}}';
+        END IF;
+        """;
+
     public const string PostgresCreate = $$"""
         CREATE OR REPLACE FUNCTION workflow_executions_deployment_fence() RETURNS trigger LANGUAGE plpgsql AS $fence$
         BEGIN
-            IF NEW.deployment_version IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM workflows w
-                WHERE w.id = NEW.workflow_id AND w.version = NEW.deployment_version AND w.deployment_status = 'DEPLOYED') THEN
-                RAISE EXCEPTION 'workflow % is no longer at deployment version %', NEW.workflow_id, NEW.deployment_version
-                    USING ERRCODE = '{{StaleDeploymentException.Marker}}';
-            END IF;
+            {{StaleVersionCheck}}
             RETURN NEW;
         END
         $fence$;
@@ -51,12 +56,7 @@ internal static class DeploymentFence
         CREATE OR REPLACE FUNCTION workflow_executions_deployment_fence() RETURNS trigger LANGUAGE plpgsql AS $fence$
         DECLARE max_pending integer;
         BEGIN
-            IF NEW.deployment_version IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM workflows w
-                WHERE w.id = NEW.workflow_id AND w.version = NEW.deployment_version AND w.deployment_status = 'DEPLOYED') THEN
-                RAISE EXCEPTION 'workflow % is no longer at deployment version %', NEW.workflow_id, NEW.deployment_version
-                    USING ERRCODE = '{{StaleDeploymentException.Marker}}';
-            END IF;
+            {{StaleVersionCheck}}
             IF NEW.status = 'PENDING' THEN
                 PERFORM pg_advisory_xact_lock(hashtextextended(NEW.workflow_id::text, {{PendingLockSeed}}));
                 -- The queue's order is created_at: stamped here, under the lock, it is the order of the inserts

@@ -18,14 +18,7 @@ public sealed class ScheduleRpcTests(SharedHostFixture fixture) : IAsyncLifetime
         fixture.Engine.Reset();
     }
 
-    /// <summary>Archiving removes the Quartz jobs, so no cron of this test keeps firing into the next one.</summary>
-    public async Task DisposeAsync()
-    {
-        foreach (var id in await PostgresDatabase.QueryAsync("SELECT id FROM workflows WHERE deployment_status <> 'ARCHIVED'", r => r.GetGuid(0)))
-        {
-            await _client.DeleteDeploymentAsync(new DeleteDeploymentRequest { WorkflowId = id.ToString() });
-        }
-    }
+    public Task DisposeAsync() => CronCleanup.ArchiveAllAsync(_client);
 
     [Fact]
     public async Task A_backfill_of_a_day_of_a_quarter_hour_cron_runs_its_96_occurrences_once_and_a_second_identical_backfill_starts_none()
