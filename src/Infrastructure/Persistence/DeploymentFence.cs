@@ -78,6 +78,23 @@ internal static class DeploymentFence
             RETURN NEW;
         END
         $fence$;
+        -- A pending run leaving the queue (promoted, canceled) takes the same lock: an insert counting the queue then
+        -- sees the head either still pending with the slot free, or started with the slot taken, never half of each.
+        CREATE OR REPLACE FUNCTION workflow_executions_pending_leaves() RETURNS trigger LANGUAGE plpgsql AS $leaves$
+        BEGIN
+            PERFORM pg_advisory_xact_lock(hashtextextended(NEW.workflow_id::text, {{PendingLockSeed}}));
+            RETURN NEW;
+        END
+        $leaves$;
+        DROP TRIGGER IF EXISTS pending_leaves ON workflow_executions;
+        CREATE TRIGGER pending_leaves BEFORE UPDATE OF status ON workflow_executions
+            FOR EACH ROW WHEN (OLD.status = 'PENDING' AND NEW.status <> 'PENDING')
+            EXECUTE FUNCTION workflow_executions_pending_leaves();
+        """;
+
+    public const string PostgresDropPendingLeaves = """
+        DROP TRIGGER IF EXISTS pending_leaves ON workflow_executions;
+        DROP FUNCTION IF EXISTS workflow_executions_pending_leaves();
         """;
 
     /// <summary>The pending bound on SQLite: one writer at a time (ADR 0022) already makes the count and the insert one step.</summary>

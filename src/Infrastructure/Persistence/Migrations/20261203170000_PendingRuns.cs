@@ -33,6 +33,7 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("DROP INDEX IF EXISTS idx_workflow_executions_pending;");
+            migrationBuilder.Sql(Persistence.DeploymentFence.PostgresDropPendingLeaves);
             migrationBuilder.Sql(Persistence.DeploymentFence.PostgresCreate);
             migrationBuilder.Sql("DELETE FROM workflow_executions WHERE status = 'PENDING';");
             migrationBuilder.DropCheckConstraint(name: "valid_execution_status", table: "workflow_executions");
