@@ -37,6 +37,9 @@ public static class ApplicationServiceCollectionExtensions
         services.AddScoped<TriggerTargets>();
         services.AddScoped<ExecutionAdmission>();
         services.AddSingleton<ExecutionLauncher>();
+        services.AddSingleton<ActiveRunReplacer>();
+        services.AddSingleton<PendingRunSignal>();
+        services.AddSingleton<PendingRunStarter>();
 
         // Process-wide state: the deployment cache, and the runs this instance follows until they end.
         services.AddSingleton<DeploymentCache>();

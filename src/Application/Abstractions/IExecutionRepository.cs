@@ -23,9 +23,10 @@ public interface IExecutionRepository
     Task InsertAsync(Execution execution, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Writes the run's state (status, engine id, times, result, error, owner, lock token, revision) in one UPDATE,
+    /// Writes the run's state (status, engine id, times, deadline, result, error, owner, lock token, revision) in one UPDATE,
     /// only if the stored row still has <paramref name="expectedRevision"/>; throws
-    /// <see cref="ConcurrencyConflictException"/> when someone else changed it since.
+    /// <see cref="ConcurrencyConflictException"/> when someone else changed it since, and
+    /// <see cref="UniqueConstraintViolationException"/> when a promoted run finds the workflow's slot taken.
     /// </summary>
     Task WriteStateAsync(Execution execution, long expectedRevision, CancellationToken cancellationToken = default);
 
@@ -49,6 +50,28 @@ public interface IExecutionRepository
 
     /// <summary>Whether the workflow has a NEW or RUNNING exclusive run (the database's view of "the slot is taken").</summary>
     Task<bool> HasActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>The workflow's NEW or RUNNING exclusive run, if any (read without tracking): the one CANCEL_OTHER replaces.</summary>
+    Task<Execution?> FindActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>The workflow's PENDING run that waited longest (creation time, then id), read without tracking.</summary>
+    Task<Execution?> FindOldestPendingAsync(Guid workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>Workflows that have PENDING runs and no NEW or RUNNING exclusive run: nobody promoted their next run.</summary>
+    Task<IReadOnlyList<Guid>> ListIdleWithPendingAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The place in its workflow's queue (1 = next to start) of each PENDING run among <paramref name="pending"/>, in
+    /// one query per workflow.
+    /// </summary>
+    Task<IReadOnlyDictionary<Guid, int>> PendingPositionsAsync(IReadOnlyCollection<Execution> pending,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the SKIPPED record (a miss, or a fire the overlap policy skipped) of a cron occurrence, so a backfill can
+    /// run it; an occurrence that ran (or runs) is kept. Returns how many rows it deleted (0 or 1).
+    /// </summary>
+    Task<int> DeleteSkippedOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default);
 
     /// <summary>NEW or RUNNING runs whose heartbeat is older than <paramref name="heartbeatBefore"/>, oldest first.</summary>
     Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default);

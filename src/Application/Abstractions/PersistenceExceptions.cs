@@ -36,6 +36,22 @@ public sealed class StaleDeploymentException : Exception
     }
 }
 
+/// <summary>
+/// The database refused a PENDING run because the workflow already has as many as its overlap policy allows
+/// (BUFFER_ONE: 1, BUFFER_ALL: its buffer limit). Counted under a per-workflow lock inside the insert (ADR 0026), so
+/// concurrent triggers on any replica never overfill the buffer.
+/// </summary>
+public sealed class PendingLimitReachedException : Exception
+{
+    /// <summary>The SQLSTATE (PostgreSQL) or RAISE text (SQLite) the pending bound answers with.</summary>
+    public const string Marker = "WR002";
+
+    public PendingLimitReachedException(Exception? innerException = null)
+        : base("the workflow's buffer of pending runs is full", innerException)
+    {
+    }
+}
+
 /// <summary>The names of the unique indexes the application reacts to.</summary>
 public static class UniqueConstraints
 {

@@ -50,5 +50,10 @@ public static class UseCaseGuard
         {
             return Failure.Unavailable<T>($"the scheduler is unavailable, nothing was changed; retry later: {ex.Message}");
         }
+        catch (Domain.Ports.EngineUnavailableException ex)
+        {
+            // CANCEL_OTHER could not cancel the active run, so the new trigger was not admitted (nothing of it written).
+            return Failure.Unavailable<T>($"the engine is unavailable, nothing was started; retry later: {ex.Message}");
+        }
     }
 }

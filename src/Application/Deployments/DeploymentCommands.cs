@@ -14,7 +14,7 @@ public sealed record TriggerInput(
     string? WebhookPath = null,
     IReadOnlyList<string>? Methods = null);
 
-public sealed record ConfigInput(OverlapPolicy OverlapPolicy, int ExecutionTimeoutSeconds);
+public sealed record ConfigInput(OverlapPolicy OverlapPolicy, int ExecutionTimeoutSeconds, int CatchUpWindowSeconds = 0, int BufferLimit = 0);
 
 /// <param name="WorkflowId">Empty: the server makes a new id.</param>
 public sealed record DeployWorkflowCommand(

@@ -353,7 +353,8 @@ public sealed class DeploymentService(
         Failure.TooLarge<T>("workflow_definition", $"workflow_definition is larger than the limit of {_options.MaxDefinitionBytes} bytes.");
 
     private static DeploymentConfig ToConfig(ConfigInput? input) =>
-        input is null ? DeploymentConfig.Default : DeploymentConfig.Create(input.OverlapPolicy, input.ExecutionTimeoutSeconds);
+        input is null ? DeploymentConfig.Default : DeploymentConfig.Create(input.OverlapPolicy, input.ExecutionTimeoutSeconds,
+            input.CatchUpWindowSeconds, input.BufferLimit);
 
     private static DeploymentView View(Deployment deployment, DateTimeOffset now)
     {

@@ -31,6 +31,9 @@ public sealed class DeploymentCache : IDisposable
 
     public Deployment? Find(Guid workflowId) => Count(_entries.Get<Deployment>(workflowId));
 
+    /// <summary>A look that is not a lookup (not counted): for background decisions that fall back to the database.</summary>
+    public Deployment? Peek(Guid workflowId) => _entries.Get<Deployment>(workflowId);
+
     public WorkflowTrigger? FindWebhook(string path) => Count(_entries.Get<WorkflowTrigger>(WebhookKey(path)));
 
     public void Store(Deployment deployment)

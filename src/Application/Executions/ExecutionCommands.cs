@@ -36,4 +36,9 @@ public sealed record ExecutionHistoryRequest(
     int PageSize,
     string? PageToken);
 
-public sealed record ExecutionHistoryView(IReadOnlyList<Execution> Executions, string? NextPageToken);
+/// <param name="QueuePositions">The place in its workflow's queue of each PENDING run of the page (1 = starts next).</param>
+public sealed record ExecutionHistoryView(IReadOnlyList<Execution> Executions, string? NextPageToken,
+    IReadOnlyDictionary<Guid, int>? QueuePositions = null);
+
+/// <summary>What a backfill did with the occurrences of its range.</summary>
+public sealed record BackfillCounts(int Occurrences, int Started, int AlreadyPresent, int Skipped);

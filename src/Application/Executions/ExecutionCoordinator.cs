@@ -5,6 +5,7 @@ using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Application.Common;
 using WorkflowRuntime.Application.Diagnostics;
 using WorkflowRuntime.Application.Monitoring;
+using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 
 namespace WorkflowRuntime.Application.Executions;
@@ -12,14 +13,16 @@ namespace WorkflowRuntime.Application.Executions;
 /// <summary>
 /// The use cases that start executions, as a sequence of steps that each know one thing: the
 /// <see cref="TriggerValidator"/> checks the request, <see cref="TriggerTargets"/> finds the deployment (cached),
-/// <see cref="ExecutionAdmission"/> decides admitted / duplicate / skipped, and the <see cref="ExecutionLauncher"/>
-/// hands an admitted run to the engine and the tracker.
+/// <see cref="ExecutionAdmission"/> decides admitted / duplicate / skipped / buffered, and the <see cref="ExecutionLauncher"/>
+/// hands an admitted run to the engine and the tracker; a buffered one starts now only if it heads the queue and the
+/// slot is free (<see cref="PendingRunStarter"/>).
 /// </summary>
 public sealed class ExecutionCoordinator(
     TriggerValidator validator,
     TriggerTargets targets,
     ExecutionAdmission admission,
     ExecutionLauncher launcher,
+    PendingRunStarter pendingRuns,
     ExecutionTracker tracker,
     IExecutionRepository executions,
     IOptions<ExecutionOptions> options,
@@ -29,6 +32,9 @@ public sealed class ExecutionCoordinator(
     ITriggerFireRecorder? fires = null)
 {
     public const string LockHeldReason = ExecutionAdmission.LockHeldReason;
+
+    /// <summary>The <c>triggered_by</c> of a backfilled run, and the engine metadata key that marks it.</summary>
+    public const string BackfillMarker = "backfill";
 
     private readonly ExecutionOptions _options = options.Value;
 
@@ -62,7 +68,7 @@ public sealed class ExecutionCoordinator(
                 Blank(command.TriggeredBy),
                 Blank(command.IdempotencyKey),
                 InstanceId: identity.InstanceId);
-            var started = await StartAsync(target.Value, mode, request, command.Metadata, command.Deadline, cancellationToken);
+            var started = await StartAsync(target.Value, mode, request, command.Metadata, command.Deadline, policy: null, cancellationToken);
             if (!started.IsSuccess || !command.WaitForCompletion || started.Value.Execution.Status.IsTerminal())
             {
                 return started;
@@ -77,9 +83,13 @@ public sealed class ExecutionCoordinator(
             return Result.Success(outcome with { Execution = latest ?? outcome.Execution });
         });
 
-    /// <summary>A cron fire for occurrence <paramref name="scheduledFor"/>: a repeat of the same occurrence finds the first run.</summary>
+    /// <summary>
+    /// A cron fire for occurrence <paramref name="scheduledFor"/>: a repeat of the same occurrence finds the first run.
+    /// A fire <paramref name="lateness"/> past its jittered time beyond the deployment's own catch-up window (when it
+    /// sets one narrower than the scheduler's) is recorded as missed instead of run, like the scheduler's misfires.
+    /// </summary>
     public Task<Result<TriggerOutcome>> FireScheduledAsync(Guid workflowId, Guid triggerId, DateTimeOffset scheduledFor,
-        CancellationToken cancellationToken = default) =>
+        TimeSpan lateness = default, CancellationToken cancellationToken = default) =>
         UseCaseGuard.RunAsync(async () =>
         {
             var target = await targets.ForScheduledAsync(workflowId, triggerId, cancellationToken);
@@ -88,10 +98,63 @@ public sealed class ExecutionCoordinator(
                 return target.Map(_ => default(TriggerOutcome)!);
             }
 
+            var window = target.Value.Deployment.Config.CatchUpWindowSeconds;
+            if (window > 0 && lateness > TimeSpan.FromSeconds(window))
+            {
+                var reason = $"missed: the fire came {(long)lateness.TotalSeconds} s late, past the workflow's catch-up window of {window} s";
+                await RecordMissedAsync(workflowId, triggerId, [scheduledFor], reason, cancellationToken);
+                var recorded = await executions.FindByOccurrenceAsync(workflowId, scheduledFor, cancellationToken);
+                return recorded is null
+                    ? Failure.VersionConflict<TriggerOutcome>($"the missed occurrence {scheduledFor:O} of workflow {workflowId} was not recorded; retry.")
+                    : Result.Success(new TriggerOutcome(recorded, Deduplicated: false));
+            }
+
             var request = new ExecutionRequest("{}", triggerId, "scheduler", ScheduledFor: scheduledFor, InstanceId: identity.InstanceId);
             var metadata = new Dictionary<string, string> { ["scheduled_for"] = scheduledFor.ToString("O") };
-            return await StartAsync(target.Value, ExecutionMode.Scheduled, request, metadata, deadline: null, cancellationToken);
+            return await StartAsync(target.Value, ExecutionMode.Scheduled, request, metadata, deadline: null, policy: null, cancellationToken);
         });
+
+    /// <summary>
+    /// Runs past cron occurrences of <paramref name="target"/>'s trigger, oldest first, each as the scheduler would
+    /// have (mode SCHEDULED, its <c>scheduled_for</c>) under <paramref name="policy"/>, marked <c>backfill</c> in the
+    /// engine's metadata and <c>triggered_by</c>. The occurrence index deduplicates against runs (and misses) already
+    /// recorded, so a repeated backfill starts nothing twice.
+    /// </summary>
+    public async Task<Result<BackfillCounts>> BackfillAsync(TriggerTarget target, IReadOnlyList<DateTimeOffset> occurrences,
+        OverlapPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(occurrences);
+        var counts = new BackfillCounts(occurrences.Count, 0, 0, 0);
+        foreach (var occurrence in occurrences)
+        {
+            var request = new ExecutionRequest("{}", target.TriggerId, BackfillMarker, ScheduledFor: occurrence, InstanceId: identity.InstanceId);
+            var metadata = new Dictionary<string, string> { ["scheduled_for"] = occurrence.ToString("O"), [BackfillMarker] = "true" };
+            var started = await UseCaseGuard.RunAsync(() =>
+                StartAsync(target, ExecutionMode.Scheduled, request, metadata, deadline: null, policy, cancellationToken));
+            if (started.IsSuccess && started.Value is { Deduplicated: true, Execution.Status: ExecutionStatus.Skipped }
+                && await executions.DeleteSkippedOccurrenceAsync(target.Deployment.Id, occurrence, cancellationToken) > 0)
+            {
+                // The occurrence never ran (a miss, or skipped by the overlap policy): that is what a backfill is for.
+                started = await UseCaseGuard.RunAsync(() =>
+                    StartAsync(target, ExecutionMode.Scheduled, request, metadata, deadline: null, policy, cancellationToken));
+            }
+
+            if (!started.IsSuccess)
+            {
+                return started.Map(_ => counts);
+            }
+
+            counts = started.Value switch
+            {
+                { Deduplicated: true } => counts with { AlreadyPresent = counts.AlreadyPresent + 1 },
+                { Execution.Status: ExecutionStatus.Skipped } => counts with { Skipped = counts.Skipped + 1 },
+                _ => counts with { Started = counts.Started + 1 },
+            };
+        }
+
+        return Result.Success(counts);
+    }
 
     /// <summary>
     /// Records cron occurrences that were missed (later than the catch-up window). Idempotent: the occurrence index
@@ -125,14 +188,14 @@ public sealed class ExecutionCoordinator(
     /// deployment changed meanwhile (ADR 0024), it is read again and the trigger decided on what is stored now.
     /// </summary>
     private async Task<Result<TriggerOutcome>> StartAsync(TriggerTarget target, ExecutionMode mode, ExecutionRequest request,
-        IReadOnlyDictionary<string, string> metadata, DateTimeOffset? deadline, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, string> metadata, DateTimeOffset? deadline, OverlapPolicy? policy, CancellationToken cancellationToken)
     {
         var started = await ExecutionMetrics.AdmitAsync(mode, target.Deployment.Id, async () =>
         {
             Admission admitted;
             try
             {
-                admitted = await admission.AdmitAsync(target.Deployment, mode, request, deadline, cancellationToken);
+                admitted = await admission.AdmitAsync(target.Deployment, mode, request, deadline, policy, cancellationToken);
             }
             catch (StaleDeploymentException)
             {
@@ -146,7 +209,7 @@ public sealed class ExecutionCoordinator(
                 try
                 {
                     admitted = await admission.AdmitAsync(target.Deployment, mode, request with { TriggerId = target.TriggerId },
-                        deadline, cancellationToken);
+                        deadline, policy, cancellationToken);
                 }
                 catch (StaleDeploymentException)
                 {
@@ -161,6 +224,8 @@ public sealed class ExecutionCoordinator(
                 AdmissionVerdict.Admitted => new TriggerOutcome(
                     await launcher.LaunchAsync(target.Deployment, admitted.Execution, admitted.Lock, metadata), Deduplicated: false),
                 AdmissionVerdict.Duplicate => new TriggerOutcome(admitted.Execution, Deduplicated: true),
+                AdmissionVerdict.Buffered => new TriggerOutcome(
+                    await StartQueueHeadAsync(admitted.Execution, policy ?? target.Deployment.Config.OverlapPolicy, cancellationToken), Deduplicated: false),
                 _ => new TriggerOutcome(admitted.Execution, Deduplicated: false),
             });
         });
@@ -170,6 +235,32 @@ public sealed class ExecutionCoordinator(
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// The slot may be free: whoever heads the queue (this run, or an older one) starts now. Answers this run as it is
+    /// then: launched, or still PENDING.
+    /// </summary>
+    private async Task<Execution> StartQueueHeadAsync(Execution pending, OverlapPolicy policy, CancellationToken cancellationToken)
+    {
+        var started = await pendingRuns.PromoteAsync(pending.WorkflowId, cancellationToken);
+        if (started?.Id == pending.Id)
+        {
+            return started;
+        }
+
+        // Another trigger's admission (on any replica) may have started this run meanwhile: answer what is stored.
+        var stored = await executions.ReadAsync(pending.Id, cancellationToken) ?? pending;
+        if (stored.Status != ExecutionStatus.Pending)
+        {
+            return stored;
+        }
+
+        var positions = await executions.PendingPositionsAsync([pending], cancellationToken);
+        var position = positions.GetValueOrDefault(pending.Id);
+        var policyName = policy.ContractName();
+        ExecutionLog.Buffered(logger, pending.Id, pending.WorkflowId, position, policyName);
+        return stored;
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

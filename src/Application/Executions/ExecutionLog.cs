@@ -98,4 +98,28 @@ internal static partial class ExecutionLog
     [LoggerMessage(EventId = 2010, EventName = "execution_drain", Level = LogLevel.Information,
         Message = "Shutting down: {Running} executions still tracked after the drain; left to the sweeper")]
     public static partial void Drained(ILogger logger, int running);
+
+    [LoggerMessage(EventId = 2069, EventName = "execution_buffered", Level = LogLevel.Information,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId} waits as PENDING at position {Position} (overlap policy {Policy})")]
+    public static partial void Buffered(ILogger logger, Guid executionId, Guid workflowId, int position, string policy);
+
+    [LoggerMessage(EventId = 2070, EventName = "execution_promoted", Level = LogLevel.Information,
+        Message = "Pending execution {ExecutionId} of workflow {WorkflowId} took the workflow's slot and goes to the engine")]
+    public static partial void Promoted(ILogger logger, Guid executionId, Guid workflowId);
+
+    [LoggerMessage(EventId = 2071, EventName = "execution_canceled_by_overlap", Level = LogLevel.Information,
+        Message = "Execution {ExecutionId} of workflow {WorkflowId} was canceled by overlap policy CANCEL_OTHER: a newer trigger replaces it")]
+    public static partial void CanceledByOverlap(ILogger logger, Guid executionId, Guid workflowId);
+
+    [LoggerMessage(EventId = 2072, EventName = "execution_promotion_failed", Level = LogLevel.Warning,
+        Message = "Could not promote the next pending execution of workflow {WorkflowId}; the sweeper tries again: {Reason}")]
+    public static partial void PromotionFailed(ILogger logger, Guid workflowId, string reason);
+
+    [LoggerMessage(EventId = 2073, EventName = "backfill_started", Level = LogLevel.Information,
+        Message = "Backfill of workflow {WorkflowId} trigger {TriggerId} from {From:O} to {To:O}: {Occurrences} occurrences")]
+    public static partial void BackfillStarted(ILogger logger, Guid workflowId, Guid triggerId, DateTimeOffset from, DateTimeOffset to, int occurrences);
+
+    [LoggerMessage(EventId = 2074, EventName = "backfill_finished", Level = LogLevel.Information,
+        Message = "Backfill of workflow {WorkflowId} trigger {TriggerId}: {Started} started, {AlreadyPresent} already present, {Skipped} skipped")]
+    public static partial void BackfillFinished(ILogger logger, Guid workflowId, Guid triggerId, int started, int alreadyPresent, int skipped);
 }

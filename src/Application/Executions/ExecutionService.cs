@@ -58,13 +58,18 @@ public sealed class ExecutionService(
                 return Failure.FailedPrecondition<CancelOutcome>($"execution {id} already ended {execution.Status.ToString().ToUpperInvariant()}.");
             }
 
+            var why = string.IsNullOrWhiteSpace(reason) ? "canceled by request" : reason.Trim();
+            if (execution.Status == ExecutionStatus.Pending)
+            {
+                return await CancelPendingAsync(execution, why, cancellationToken);
+            }
+
             if (execution.EngineExecutionId is not { } engineId)
             {
                 return Failure.Unavailable<CancelOutcome>(
                     $"execution {id} is still being handed to the engine (NEW), so it cannot be canceled yet; nothing changed. Retry in a few seconds.");
             }
 
-            var why = string.IsNullOrWhiteSpace(reason) ? "canceled by request" : reason.Trim();
             var cancel = await engine.CancelAsync(engineId, why, cancellationToken);
             var end = EndFor(execution, cancel, why, clock.GetUtcNow());
             if (!end.IsSuccess)
@@ -86,6 +91,35 @@ public sealed class ExecutionService(
 
             return Result.Success(new CancelOutcome(execution, end.Value.Canceled));
         });
+
+    /// <summary>
+    /// The place in its workflow's queue of each PENDING run among <paramref name="runs"/> (1 = starts next); empty
+    /// (and no query) when none is pending.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, int>> QueuePositionsAsync(IReadOnlyCollection<Execution> runs,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        return runs.Any(e => e.Status == ExecutionStatus.Pending)
+            ? await executions.PendingPositionsAsync(runs, cancellationToken)
+            : new Dictionary<Guid, int>();
+    }
+
+    /// <summary>A pending run is in no engine yet: it is only taken out of the queue.</summary>
+    private async Task<Result<CancelOutcome>> CancelPendingAsync(Execution execution, string why, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await writer.CloseAsync(execution, e => e.Cancel(why, clock.GetUtcNow()), lockHandle: null, cancellationToken);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Promoted (or canceled) meanwhile: a promoted run is NEW now, and the caller retries once it is RUNNING.
+            return await RecordedMeanwhileAsync(execution.Id, cancellationToken);
+        }
+
+        return Result.Success(new CancelOutcome(execution, Canceled: true));
+    }
 
     private async Task<Result<CancelOutcome>> RecordedMeanwhileAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -168,7 +202,7 @@ public sealed class ExecutionService(
             var next = page.HasMore && page.Items.Count > 0
                 ? KeysetToken.Encode(HistoryList, page.Items[^1].CreatedAt, page.Items[^1].Id)
                 : null;
-            return Result.Success(new ExecutionHistoryView(page.Items, next));
+            return Result.Success(new ExecutionHistoryView(page.Items, next, await QueuePositionsAsync(page.Items, cancellationToken)));
         });
 
     private static Result<ExecutionHistoryView>? ValidateFilters(ExecutionHistoryRequest request)

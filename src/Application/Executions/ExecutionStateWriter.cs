@@ -11,9 +11,10 @@ namespace WorkflowRuntime.Application.Executions;
 /// sweeper) goes through here: the change is applied to the aggregate and written in one conditional UPDATE against
 /// the revision the caller's copy was at (a concurrent writer makes it throw <see cref="ConcurrencyConflictException"/>:
 /// the caller reads the run again); a change that ended the run releases its lock and logs <c>execution_finished</c>,
-/// here and nowhere else. After a throw the caller's copy is ahead of the database and must be read again.
+/// here and nowhere else, and the end of an exclusive run wakes the <see cref="PendingRunStarter"/>. After a throw the caller's copy is ahead of the database and must be read again.
 /// </summary>
-public sealed class ExecutionStateWriter(IServiceScopeFactory scopes, IDistributedLock locks, ILogger<ExecutionStateWriter> logger)
+public sealed class ExecutionStateWriter(IServiceScopeFactory scopes, IDistributedLock locks, ILogger<ExecutionStateWriter> logger,
+    PendingRunSignal? pendingRuns = null)
 {
     /// <summary>Applies and writes <paramref name="change"/>; true when it ended the run (and the run was closed).</summary>
     public async Task<bool> RecordAsync(Execution execution, Action<Execution> change, LockHandle? lockHandle,
@@ -36,6 +37,12 @@ public sealed class ExecutionStateWriter(IServiceScopeFactory scopes, IDistribut
 
         await locks.ReleaseQuietlyAsync(lockHandle, logger);
         ExecutionLog.Finished(logger, execution);
+        if (execution.IsExclusive)
+        {
+            // "The active run ended": the workflow's next pending run may start now (ADR 0026).
+            pendingRuns?.SlotFreed(execution.WorkflowId);
+        }
+
         return true;
     }
 

@@ -12,7 +12,9 @@ namespace WorkflowRuntime.Application.Executions;
 /// adopted and followed here; a run still <c>NEW</c> (its instance died between the insert and recording
 /// <c>RUNNING</c>, so whether the engine has it is unknown) is sent to the engine again with its execution id as
 /// idempotency key, which starts it once or returns the engine run it already has, and then adopted (ADR 0023).
-/// Claims go through the execution's revision, so two sweepers never take over the same run.
+/// Claims go through the execution's revision, so two sweepers never take over the same run. Last, it starts the next
+/// pending run of every workflow whose slot is free (ADR 0026): the safety net for a replica that died between closing
+/// a run and promoting the next, or a restart of every replica.
 /// </summary>
 public sealed class ExecutionSweeper(
     IServiceScopeFactory scopes,
@@ -23,7 +25,8 @@ public sealed class ExecutionSweeper(
     IOptions<ExecutionOptions> options,
     RuntimeIdentity identity,
     TimeProvider clock,
-    ILogger<ExecutionSweeper> logger)
+    ILogger<ExecutionSweeper> logger,
+    PendingRunStarter? pendingRuns = null)
 {
     /// <summary>Why a stale NEW run whose workflow is gone is closed: nothing can be sent to the engine any more.</summary>
     public const string InstanceLostReason = "runtime instance lost";
@@ -58,7 +61,36 @@ public sealed class ExecutionSweeper(
             }
         }
 
-        return handled;
+        return handled + await StartIdleQueuesAsync(cancellationToken);
+    }
+
+    private async Task<int> StartIdleQueuesAsync(CancellationToken cancellationToken)
+    {
+        if (pendingRuns is null)
+        {
+            return 0;
+        }
+
+        IReadOnlyList<Guid> idle;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            idle = await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().ListIdleWithPendingAsync(BatchSize, cancellationToken);
+        }
+
+        var started = 0;
+        foreach (var workflowId in idle)
+        {
+            try
+            {
+                started += await pendingRuns.PromoteAsync(workflowId, cancellationToken) is null ? 0 : 1;
+            }
+            catch (PersistenceUnavailableException ex)
+            {
+                ExecutionLog.PromotionFailed(logger, workflowId, ex.Message);
+            }
+        }
+
+        return started;
     }
 
     private async Task<bool> TakeOverAsync(Guid executionId, TimeSpan staleAfter, CancellationToken cancellationToken)

@@ -7,6 +7,8 @@ namespace WorkflowRuntime.Domain.Executions;
 /// <summary>
 /// One run of a workflow. <c>NEW → RUNNING → SUCCESS | ERROR | CANCELED | TIMEOUT</c>; <c>NEW</c> may also end
 /// directly (engine unreachable, canceled before start); <c>SKIPPED</c> is born terminal. Terminal states are final.
+/// A buffered trigger is born <c>PENDING</c> and waits for the workflow's slot: <c>PENDING → NEW</c> (promoted) or
+/// <c>PENDING → CANCELED</c>.
 /// </summary>
 public sealed class Execution
 {
@@ -19,6 +21,7 @@ public sealed class Execution
         [ExecutionStatus.Canceled] = [],
         [ExecutionStatus.Timeout] = [],
         [ExecutionStatus.Skipped] = [],
+        [ExecutionStatus.Pending] = [ExecutionStatus.New, ExecutionStatus.Canceled],
     };
 
     // For the persistence adapter's materialiser.
@@ -44,7 +47,7 @@ public sealed class Execution
     /// <summary>The cron occurrence this run is for (scheduled runs only); unique per workflow.</summary>
     public DateTimeOffset? ScheduledFor { get; private set; }
 
-    /// <summary>Whether this run holds the workflow's one-at-a-time slot (overlap policy SKIP).</summary>
+    /// <summary>Whether this run holds (or, PENDING, waits for) the workflow's one-at-a-time slot (every policy but ALLOW_ALL).</summary>
     public bool IsExclusive { get; private set; }
 
     public string? EngineExecutionId { get; private set; }
@@ -101,13 +104,41 @@ public sealed class Execution
             IdempotencyKey = request.IdempotencyKey,
             ScheduledFor = request.ScheduledFor,
             TriggerData = request.TriggerData,
-            IsExclusive = overlapPolicy == OverlapPolicy.Skip,
+            IsExclusive = overlapPolicy.IsExclusive(),
             DeploymentVersion = request.DeploymentVersion,
             CreatedAt = now,
             DeadlineAt = now + timeout,
             HeartbeatAt = now,
             OwnerInstanceId = request.InstanceId,
         };
+    }
+
+    /// <summary>
+    /// A trigger that waits for the workflow's slot (BUFFER_ONE, BUFFER_ALL). No owner and no heartbeat: nobody follows
+    /// a pending run, so it can never look stale; whoever sees the slot free promotes it (<see cref="Promote"/>).
+    /// </summary>
+    public static Execution Queue(Guid workflowId, ExecutionMode mode, ExecutionRequest request, DateTimeOffset now)
+    {
+        var pending = Start(workflowId, mode, request, OverlapPolicy.BufferAll, TimeSpan.Zero, now);
+        pending.Status = ExecutionStatus.Pending;
+        pending.DeadlineAt = null;
+        pending.HeartbeatAt = null;
+        pending.OwnerInstanceId = null;
+        return pending;
+    }
+
+    /// <summary>
+    /// A pending run takes the workflow's slot: NEW, owned by <paramref name="instanceId"/>, its deadline counted from
+    /// now (not from when it was queued). The write is conditional on the revision and the exclusive-run index, so of
+    /// every replica that sees the slot free exactly one promotes a given run.
+    /// </summary>
+    public void Promote(string instanceId, TimeSpan timeout, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        MoveTo(ExecutionStatus.New);
+        OwnerInstanceId = instanceId;
+        HeartbeatAt = now;
+        DeadlineAt = now + timeout;
     }
 
     /// <summary>A trigger that lost the race for the workflow's slot: recorded, never run.</summary>
@@ -247,7 +278,7 @@ public sealed class Execution
 
     /// <summary>Whether its tracker has gone quiet for longer than <paramref name="staleAfter"/> (its instance probably died).</summary>
     public bool IsStale(DateTimeOffset now, TimeSpan staleAfter) =>
-        !Status.IsTerminal() && (HeartbeatAt ?? CreatedAt) < now - staleAfter;
+        Status is ExecutionStatus.New or ExecutionStatus.Running && (HeartbeatAt ?? CreatedAt) < now - staleAfter;
 
     public bool IsPastDeadline(DateTimeOffset now) => DeadlineAt is { } deadline && now >= deadline;
 

@@ -9,6 +9,9 @@ public enum ExecutionStatus
     Canceled,
     Timeout,
     Skipped,
+
+    /// <summary>Waiting for the workflow's slot (overlap policy BUFFER_ONE / BUFFER_ALL); becomes NEW when promoted.</summary>
+    Pending,
 }
 
 public static class ExecutionStatusExtensions

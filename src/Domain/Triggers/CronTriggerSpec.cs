@@ -151,6 +151,9 @@ public sealed record CronTriggerSpec : TriggerSpec
         return next is null ? null : new DateTimeOffset(next.Value, TimeSpan.Zero);
     }
 
+    /// <summary>A UTC instant as the wall-clock time (with its offset) of this trigger's zone, DST included.</summary>
+    public DateTimeOffset ToZoneTime(DateTimeOffset utc) => TimeZoneInfo.ConvertTime(utc, Zone);
+
     /// <summary>The shortest gap between two consecutive fires over a reference year (null: fewer than two fires).</summary>
     public TimeSpan? ShortestGap() => ShortestGaps.GetOrAdd((Expression, TimeZoneId), _ => ScanShortestGap());
 

@@ -65,6 +65,7 @@ internal sealed partial class SqliteSchemaCreator(SqliteWorkflowRuntimeDbContext
         try
         {
             await db.Database.ExecuteSqlRawAsync(DeploymentFence.SqliteCreate, cancellationToken);
+            await db.Database.ExecuteSqlRawAsync(DeploymentFence.SqlitePendingBound, cancellationToken);
             await using var command = db.Database.GetDbConnection().CreateCommand();
             command.CommandText = "PRAGMA journal_mode = WAL;";
             var journal = Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) ?? "unknown";

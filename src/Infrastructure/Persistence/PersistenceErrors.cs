@@ -46,6 +46,10 @@ internal static class PersistenceErrors
         PostgresException { SqlState: StaleDeploymentException.Marker } => new StaleDeploymentException(exception),
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when sqlite.Message.Contains(StaleDeploymentException.Marker, StringComparison.Ordinal) =>
             new StaleDeploymentException(exception),
+        // The pending bound (ADR 0026): the workflow's buffer already holds as many PENDING runs as its policy allows.
+        PostgresException { SqlState: PendingLimitReachedException.Marker } => new PendingLimitReachedException(exception),
+        SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when sqlite.Message.Contains(PendingLimitReachedException.Marker, StringComparison.Ordinal) =>
+            new PendingLimitReachedException(exception),
         PostgresException { SqlState: UniqueViolationSqlState } postgres =>
             new UniqueConstraintViolationException(postgres.ConstraintName ?? "unknown", exception),
         SqliteException { SqliteErrorCode: SqliteConstraintError } sqlite when UniqueConstraintOf(sqlite) is { } name =>

@@ -16,8 +16,13 @@ internal static class StoredJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper) },
     };
 
+    /// <summary>
+    /// <c>max_pending</c> is derived (policy and limit), stored so the database's pending-run bound (ADR 0026) reads it
+    /// from the row the deployment fence already looks at, and ignored when read back.
+    /// </summary>
     public static string FromConfig(DeploymentConfig config) =>
-        JsonSerializer.Serialize(new ConfigDocument(config.OverlapPolicy, config.ExecutionTimeoutSeconds), Options);
+        JsonSerializer.Serialize(new ConfigDocument(config.OverlapPolicy, config.ExecutionTimeoutSeconds,
+            config.CatchUpWindowSeconds, config.BufferLimit, config.MaxPending), Options);
 
     /// <summary>An empty document (the column default) reads as the default configuration.</summary>
     public static DeploymentConfig ToConfig(string json)
@@ -25,7 +30,8 @@ internal static class StoredJson
         var document = JsonSerializer.Deserialize<ConfigDocument>(json, Options);
         return document is null
             ? DeploymentConfig.Default
-            : DeploymentConfig.Create(document.OverlapPolicy ?? OverlapPolicy.Skip, document.ExecutionTimeoutSeconds ?? 0);
+            : DeploymentConfig.Create(document.OverlapPolicy ?? OverlapPolicy.Skip, document.ExecutionTimeoutSeconds ?? 0,
+                document.CatchUpWindowSeconds ?? 0, document.BufferLimit ?? 0);
     }
 
     public static string FromTrigger(TriggerSpec spec) => spec is UnusableTriggerSpec unusable
@@ -82,7 +88,8 @@ internal static class StoredJson
         }
     }
 
-    private sealed record ConfigDocument(OverlapPolicy? OverlapPolicy, int? ExecutionTimeoutSeconds);
+    private sealed record ConfigDocument(OverlapPolicy? OverlapPolicy, int? ExecutionTimeoutSeconds, int? CatchUpWindowSeconds = null,
+        int? BufferLimit = null, int? MaxPending = null);
 
     private sealed record TriggerDocument(
         string Type,

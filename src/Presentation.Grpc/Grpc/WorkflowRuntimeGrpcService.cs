@@ -2,6 +2,7 @@ using Grpc.Core;
 using MapsterMapper;
 using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Contracts.V1;
 using WorkflowRuntime.Presentation.Grpc.Mapping;
 using WorkflowRuntime.Presentation.Grpc.Security;
@@ -15,6 +16,7 @@ internal sealed class WorkflowRuntimeGrpcService(
     DeploymentService deployments,
     ExecutionCoordinator coordinator,
     ExecutionService executions,
+    ScheduleService schedules,
     IMapper mapper)
     : WorkflowRuntimeService.WorkflowRuntimeServiceBase
 {
@@ -72,9 +74,14 @@ internal sealed class WorkflowRuntimeGrpcService(
             Deduplicated = outcome.Deduplicated,
         });
 
-    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context) =>
-        (await executions.GetAsync(request.ExecutionId, context.CancellationToken))
-        .ToResponse(execution => new GetExecutionResponse { Execution = mapper.Map<Execution>(execution) });
+    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
+    {
+        var found = await executions.GetAsync(request.ExecutionId, context.CancellationToken);
+        var positions = found.IsSuccess
+            ? await executions.QueuePositionsAsync([found.Value], context.CancellationToken)
+            : new Dictionary<Guid, int>();
+        return found.ToResponse(execution => new GetExecutionResponse { Execution = Map(execution, positions) });
+    }
 
     public override async Task<CancelExecutionResponse> CancelExecution(CancelExecutionRequest request, ServerCallContext context) =>
         (await executions.CancelAsync(request.ExecutionId, request.Reason, context.CancellationToken))
@@ -88,9 +95,30 @@ internal sealed class WorkflowRuntimeGrpcService(
         (await executions.HistoryAsync(request.ToRequest(), context.CancellationToken))
         .ToResponse(view => new GetExecutionHistoryResponse
         {
-            Executions = { view.Executions.Select(mapper.Map<Execution>) },
+            Executions = { view.Executions.Select(e => Map(e, view.QueuePositions)) },
             NextPageToken = view.NextPageToken ?? string.Empty,
         });
+
+    public override async Task<BackfillScheduleResponse> BackfillSchedule(BackfillScheduleRequest request, ServerCallContext context) =>
+        (await schedules.BackfillAsync(request.ToCommand(), context.CancellationToken))
+        .ToResponse(counts => new BackfillScheduleResponse
+        {
+            Occurrences = counts.Occurrences,
+            Started = counts.Started,
+            AlreadyPresent = counts.AlreadyPresent,
+            Skipped = counts.Skipped,
+        });
+
+    public override async Task<ListUpcomingFiresResponse> ListUpcomingFires(ListUpcomingFiresRequest request, ServerCallContext context) =>
+        (await schedules.ListUpcomingFiresAsync(request.WorkflowId, request.Count, context.CancellationToken))
+        .ToResponse(fires => new ListUpcomingFiresResponse { Fires = { fires.Select(ContractMapping.ToContract) } });
+
+    private Execution Map(Domain.Executions.Execution execution, IReadOnlyDictionary<Guid, int>? queuePositions)
+    {
+        var wire = mapper.Map<Execution>(execution);
+        wire.QueuePosition = queuePositions?.GetValueOrDefault(execution.Id) ?? 0;
+        return wire;
+    }
 
     // A page of full definitions could reach hundreds of MiB; GetDeploymentStatus returns one definition.
     private Deployment WithoutDefinition(DeploymentView view)

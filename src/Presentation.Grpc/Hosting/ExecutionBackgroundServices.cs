@@ -58,6 +58,30 @@ internal sealed partial class ExecutionHeartbeatService(ExecutionTracker tracker
     private static partial void HeartbeatFailed(ILogger logger, Exception exception);
 }
 
+/// <summary>Starts the next pending run of a workflow whose active run ended on this instance (ADR 0026).</summary>
+internal sealed partial class PendingRunService(PendingRunStarter starter, ILogger<PendingRunService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await starter.RunAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Whatever was not promoted is the sweeper's; keep listening.
+                PromotionLoopFailed(logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2103, EventName = "pending_run_start_failed", Level = LogLevel.Warning,
+        Message = "Starting a pending run failed; the sweeper starts it on its next pass")]
+    private static partial void PromotionLoopFailed(ILogger logger, Exception exception);
+}
+
 /// <summary>
 /// Graceful shutdown of executions. Stopped after Kestrel (hosted services stop in reverse order), so by then no
 /// new request arrives: keeps following running executions up to the drain time, then releases their locks.

@@ -139,6 +139,7 @@ public static class WorkflowRuntimeApp
         // The loops that drive the application's process-wide services.
         services.AddHostedService<ExecutionHeartbeatService>();
         services.AddHostedService<ExecutionSweeperService>();
+        services.AddHostedService<PendingRunService>();
         services.AddHostedService<ExecutionDrainService>();
         services.AddHostedService<CronReconcilerService>();
         var drain = configuration.GetValue(ExecutionOptions.SectionName + ":" + nameof(ExecutionOptions.DrainTimeoutSeconds),

@@ -2,6 +2,7 @@ using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using Mapster;
 using WorkflowRuntime.Application.Deployments;
+using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Triggers;
@@ -54,7 +55,9 @@ public static class ContractMapping
         config.NewConfig<DeploymentConfig, Wire.DeploymentConfig>()
             .IgnoreNonMapped(true)
             .Map(d => d.OverlapPolicy, s => WireEnums.ToWire(s.OverlapPolicy))
-            .Map(d => d.ExecutionTimeoutSeconds, s => s.ExecutionTimeoutSeconds);
+            .Map(d => d.ExecutionTimeoutSeconds, s => s.ExecutionTimeoutSeconds)
+            .Map(d => d.CatchUpWindowSeconds, s => s.CatchUpWindowSeconds)
+            .Map(d => d.BufferLimit, s => s.BufferLimit);
 
         config.NewConfig<Execution, Wire.Execution>()
             .IgnoreNonMapped(true)
@@ -109,6 +112,19 @@ public static class ContractMapping
         },
         _ => new Wire.TriggerSpec { Manual = new Wire.ManualTriggerSpec() },
     };
+
+    public static Wire.UpcomingFire ToContract(UpcomingFire fire)
+    {
+        ArgumentNullException.ThrowIfNull(fire);
+        return new Wire.UpcomingFire
+        {
+            TriggerId = fire.TriggerId.ToString(),
+            ScheduledFor = Timestamp.FromDateTimeOffset(fire.ScheduledFor),
+            FireTime = Timestamp.FromDateTimeOffset(fire.FireTime),
+            LocalFireTime = fire.LocalFireTime.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
+            Timezone = fire.TimeZoneId,
+        };
+    }
 
     private static Timestamp? ToTimestamp(DateTimeOffset? instant) =>
         instant is null ? null : Timestamp.FromDateTimeOffset(instant.Value);

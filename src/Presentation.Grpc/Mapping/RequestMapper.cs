@@ -1,5 +1,6 @@
 using WorkflowRuntime.Application.Deployments;
 using WorkflowRuntime.Application.Executions;
+using WorkflowRuntime.Application.Scheduling;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
 using WorkflowRuntime.Domain.Triggers;
@@ -59,6 +60,14 @@ internal static class RequestMapper
         request.PageSize,
         request.PageToken);
 
+    public static BackfillCommand ToCommand(this Wire.BackfillScheduleRequest request) => new(
+        request.WorkflowId,
+        request.TriggerId,
+        request.From?.ToDateTimeOffset(),
+        request.To?.ToDateTimeOffset(),
+        // UNSPECIFIED: every occurrence runs (ALLOW_ALL); numbers outside the contract were refused by the request validator.
+        request.OverlapPolicy == Wire.OverlapPolicy.Unspecified ? null : WireEnums.ToDomain(request.OverlapPolicy) ?? (OverlapPolicy)(-1));
+
     private static TriggerInput ToInput(Wire.TriggerSpec spec) => spec.KindCase switch
     {
         Wire.TriggerSpec.KindOneofCase.Cron => new TriggerInput(TriggerType.Cron,
@@ -76,5 +85,7 @@ internal static class RequestMapper
     private static ConfigInput ToInput(Wire.DeploymentConfig config) => new(
         // UNSPECIFIED means SKIP, the default (contract); numbers outside it were refused by the request validator.
         WireEnums.ToDomain(config.OverlapPolicy) ?? OverlapPolicy.Skip,
-        config.ExecutionTimeoutSeconds);
+        config.ExecutionTimeoutSeconds,
+        config.CatchUpWindowSeconds,
+        config.BufferLimit);
 }

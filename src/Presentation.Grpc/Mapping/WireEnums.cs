@@ -25,7 +25,8 @@ internal static class WireEnums
         (ExecutionStatus.Error, Wire.ExecutionStatus.Error),
         (ExecutionStatus.Canceled, Wire.ExecutionStatus.Canceled),
         (ExecutionStatus.Timeout, Wire.ExecutionStatus.Timeout),
-        (ExecutionStatus.Skipped, Wire.ExecutionStatus.Skipped));
+        (ExecutionStatus.Skipped, Wire.ExecutionStatus.Skipped),
+        (ExecutionStatus.Pending, Wire.ExecutionStatus.Pending));
 
     private static readonly WireTable<ExecutionMode, Wire.ExecutionMode> ExecutionModes = new(
         (ExecutionMode.Manual, Wire.ExecutionMode.Manual),
@@ -35,7 +36,10 @@ internal static class WireEnums
 
     private static readonly WireTable<OverlapPolicy, Wire.OverlapPolicy> OverlapPolicies = new(
         (OverlapPolicy.Skip, Wire.OverlapPolicy.Skip),
-        (OverlapPolicy.AllowAll, Wire.OverlapPolicy.AllowAll));
+        (OverlapPolicy.AllowAll, Wire.OverlapPolicy.AllowAll),
+        (OverlapPolicy.BufferOne, Wire.OverlapPolicy.BufferOne),
+        (OverlapPolicy.BufferAll, Wire.OverlapPolicy.BufferAll),
+        (OverlapPolicy.CancelOther, Wire.OverlapPolicy.CancelOther));
 
     public static Wire.DeploymentStatus ToWire(DeploymentStatus value) => DeploymentStatuses.ToWire(value);
 

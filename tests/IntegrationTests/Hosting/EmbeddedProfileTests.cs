@@ -1,5 +1,7 @@
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using WorkflowRuntime.Contracts.V1;
+using WorkflowRuntime.Infrastructure.Engine.Simulation;
 using WorkflowRuntime.IntegrationTests.Support;
 using static WorkflowRuntime.IntegrationTests.Support.Requests;
 
@@ -54,6 +56,29 @@ public sealed class EmbeddedProfileTests : IAsyncLifetime
         Assert.Equal(deployed.WorkflowId, resolved.WorkflowId);
         Assert.Equal(DeploymentStatus.Archived, archived.Status);
         await FailsWith(StatusCode.NotFound, _host.Runtime.ResolveWebhookAsync(new ResolveWebhookRequest { Path = "local/hook", Method = "POST" }));
+    }
+
+    [Fact]
+    public async Task Buffer_one_queues_one_trigger_skips_the_next_and_starts_the_queued_one_after_the_first_embedded_too()
+    {
+        var request = Deploy("laptop", Manual());
+        request.Config = new DeploymentConfig { OverlapPolicy = OverlapPolicy.BufferOne, ExecutionTimeoutSeconds = 600 };
+        var workflowId = (await _host.Runtime.DeployWorkflowAsync(request)).Deployment.WorkflowId;
+        _host.Services.GetRequiredService<EngineSimulation>().SetBehaviour(workflowId, SimulatedBehaviour.Success(TimeSpan.FromSeconds(1)));
+
+        var first = (await _host.Runtime.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId })).Execution;
+        var queued = (await _host.Runtime.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId })).Execution;
+        var refused = (await _host.Runtime.TriggerWorkflowAsync(new TriggerWorkflowRequest { WorkflowId = workflowId })).Execution;
+
+        Assert.Equal(ExecutionStatus.Running, first.Status);
+        Assert.Equal(ExecutionStatus.Pending, queued.Status);
+        Assert.Equal(ExecutionStatus.Skipped, refused.Status);
+        Assert.StartsWith("buffer full", refused.SkipReason, StringComparison.Ordinal);
+        var ended = await Eventually.Until(
+            async () => (await _host.Runtime.GetExecutionAsync(new GetExecutionRequest { ExecutionId = queued.ExecutionId })).Execution,
+            e => e.Status == ExecutionStatus.Success, TimeSpan.FromSeconds(30));
+        var firstEnded = (await _host.Runtime.GetExecutionAsync(new GetExecutionRequest { ExecutionId = first.ExecutionId })).Execution;
+        Assert.True(ended.StartedAt.ToDateTimeOffset() >= firstEnded.FinishedAt.ToDateTimeOffset());
     }
 
     [Fact]

@@ -17,14 +17,7 @@ public sealed class CronSchedulingTests(SharedHostFixture fixture) : IAsyncLifet
         fixture.Engine.Reset();
     }
 
-    /// <summary>Archiving removes the Quartz jobs, so no cron of this test keeps firing into the next one.</summary>
-    public async Task DisposeAsync()
-    {
-        foreach (var id in await PostgresDatabase.QueryAsync("SELECT id FROM workflows WHERE deployment_status <> 'ARCHIVED'", r => r.GetGuid(0)))
-        {
-            await _client.DeleteDeploymentAsync(new DeleteDeploymentRequest { WorkflowId = id.ToString() });
-        }
-    }
+    public Task DisposeAsync() => CronCleanup.ArchiveAllAsync(_client);
 
     [Fact]
     public async Task A_ten_second_cron_fires_at_each_occurrence_plus_its_jitter_three_times_in_a_row()

@@ -34,7 +34,7 @@ public sealed class DeploymentConfigTests
 
     [Theory]
     [InlineData(-1)]
-    [InlineData(2)]
+    [InlineData(5)]
     [InlineData(99)]
     public void Create_refuses_an_undefined_policy(int policy)
     {

@@ -29,6 +29,8 @@ public sealed class ExecutionTests
         (ExecutionStatus.Running, ExecutionStatus.Error),
         (ExecutionStatus.Running, ExecutionStatus.Canceled),
         (ExecutionStatus.Running, ExecutionStatus.Timeout),
+        (ExecutionStatus.Pending, ExecutionStatus.New),
+        (ExecutionStatus.Pending, ExecutionStatus.Canceled),
     ];
 
     public static TheoryData<ExecutionStatus, ExecutionStatus, bool> AllTransitions()
@@ -346,6 +348,11 @@ public sealed class ExecutionTests
         if (status == ExecutionStatus.Skipped)
         {
             return Execution.Skipped(WorkflowId, ExecutionMode.Manual, new ExecutionRequest("{}"), "busy", Now);
+        }
+
+        if (status == ExecutionStatus.Pending)
+        {
+            return Execution.Queue(WorkflowId, ExecutionMode.Manual, new ExecutionRequest("{}"), Now);
         }
 
         var execution = Execution.Start(WorkflowId, ExecutionMode.Manual, new ExecutionRequest("{}"), OverlapPolicy.Skip, TimeSpan.FromHours(1), Now);

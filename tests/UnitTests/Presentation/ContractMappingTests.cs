@@ -237,6 +237,11 @@ public sealed class ContractMappingTests
             return Execution.Skipped(Guid.NewGuid(), ExecutionMode.Manual, new ExecutionRequest("{}"), "busy", Now);
         }
 
+        if (status == ExecutionStatus.Pending)
+        {
+            return Execution.Queue(Guid.NewGuid(), ExecutionMode.Manual, new ExecutionRequest("{}"), Now);
+        }
+
         var execution = Execution.Start(Guid.NewGuid(), ExecutionMode.Manual, new ExecutionRequest("{}"), OverlapPolicy.Skip, TimeSpan.FromMinutes(1), Now);
         if (status != ExecutionStatus.New)
         {

@@ -243,7 +243,7 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Migrations
                         {
                             t.HasCheckConstraint("valid_execution_mode", "mode IN ('MANUAL','WEBHOOK','SCHEDULED','RETRY')");
 
-                            t.HasCheckConstraint("valid_execution_status", "status IN ('NEW','RUNNING','SUCCESS','ERROR','CANCELED','TIMEOUT','SKIPPED')");
+                            t.HasCheckConstraint("valid_execution_status", "status IN ('NEW','RUNNING','SUCCESS','ERROR','CANCELED','TIMEOUT','SKIPPED','PENDING')");
                         });
                 });
 

@@ -42,6 +42,7 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
         var startedAt = execution.StartedAt;
         var finishedAt = execution.FinishedAt;
         var heartbeatAt = execution.HeartbeatAt;
+        var deadlineAt = execution.DeadlineAt;
         var owner = execution.OwnerInstanceId;
         var lockToken = execution.LockToken;
         var revision = execution.Revision;
@@ -55,6 +56,7 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
                     .SetProperty(e => e.StartedAt, startedAt)
                     .SetProperty(e => e.FinishedAt, finishedAt)
                     .SetProperty(e => e.HeartbeatAt, heartbeatAt)
+                    .SetProperty(e => e.DeadlineAt, deadlineAt)
                     .SetProperty(e => e.OwnerInstanceId, owner)
                     .SetProperty(e => e.LockToken, lockToken)
                     .SetProperty(e => e.Revision, revision), cancellationToken),
@@ -110,6 +112,53 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
     public Task<bool> HasActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync(() => db.Executions.AnyAsync(
             e => e.WorkflowId == workflowId && e.IsExclusive && ActiveStatuses.Contains(e.Status), cancellationToken));
+
+    public Task<Execution?> FindActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking().FirstOrDefaultAsync(
+            e => e.WorkflowId == workflowId && e.IsExclusive && ActiveStatuses.Contains(e.Status), cancellationToken));
+
+    public Task<Execution?> FindOldestPendingAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking()
+            .Where(e => e.WorkflowId == workflowId && e.Status == ExecutionStatus.Pending)
+            .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id)
+            .FirstOrDefaultAsync(cancellationToken));
+
+    public Task<IReadOnlyList<Guid>> ListIdleWithPendingAsync(int limit, CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync<IReadOnlyList<Guid>>(async () => await db.Executions.AsNoTracking()
+            .Where(e => e.Status == ExecutionStatus.Pending)
+            .Select(e => e.WorkflowId)
+            .Distinct()
+            .Where(workflowId => !db.Executions.Any(a => a.WorkflowId == workflowId && a.IsExclusive && ActiveStatuses.Contains(a.Status)))
+            .Take(limit)
+            .ToListAsync(cancellationToken));
+
+    public Task<IReadOnlyDictionary<Guid, int>> PendingPositionsAsync(IReadOnlyCollection<Execution> pending,
+        CancellationToken cancellationToken = default) =>
+        PersistenceErrors.GuardAsync<IReadOnlyDictionary<Guid, int>>(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(pending);
+            var positions = new Dictionary<Guid, int>();
+            foreach (var workflowId in pending.Where(e => e.Status == ExecutionStatus.Pending).Select(e => e.WorkflowId).Distinct())
+            {
+                var queue = await db.Executions.AsNoTracking()
+                    .Where(e => e.WorkflowId == workflowId && e.Status == ExecutionStatus.Pending)
+                    .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id)
+                    .Select(e => e.Id)
+                    .ToListAsync(cancellationToken);
+                for (var i = 0; i < queue.Count; i++)
+                {
+                    positions[queue[i]] = i + 1;
+                }
+            }
+
+            return positions;
+        });
+
+    public Task<int> DeleteSkippedOccurrenceAsync(Guid workflowId, DateTimeOffset scheduledFor, CancellationToken cancellationToken = default) =>
+        WriteAsync(() => db.Executions
+                .Where(e => e.WorkflowId == workflowId && e.ScheduledFor == scheduledFor && e.Status == ExecutionStatus.Skipped)
+                .ExecuteDeleteAsync(cancellationToken),
+            cancellationToken);
 
     public Task<IReadOnlyList<Guid>> ListStaleAsync(DateTimeOffset heartbeatBefore, int limit, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync<IReadOnlyList<Guid>>(async () => await db.Executions.AsNoTracking()

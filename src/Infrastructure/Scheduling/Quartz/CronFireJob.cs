@@ -26,7 +26,10 @@ internal sealed partial class CronFireJob(IServiceScopeFactory scopes, ILogger<C
 
         await using var scope = scopes.CreateAsyncScope();
         var coordinator = scope.ServiceProvider.GetRequiredService<ExecutionCoordinator>();
-        var outcome = await coordinator.FireScheduledAsync(workflowId, triggerId, occurrence, cancellationToken);
+        // The scheduler's misfire threshold is the service's catch-up window; a deployment may narrow it for its own
+        // triggers (DeploymentConfig.CatchUpWindowSeconds), which the coordinator applies from this lateness.
+        var outcome = await coordinator.FireScheduledAsync(workflowId, triggerId, occurrence, context.FireTimeUtc - scheduledFire,
+            cancellationToken);
         if (!outcome.IsSuccess)
         {
             CronFireRefused(logger, workflowId, occurrence, string.Join("; ", outcome.Errors.Concat(outcome.ValidationErrors.Select(e => e.ErrorMessage))));

@@ -80,6 +80,7 @@ internal sealed class ExecutionHarness : IAsyncDisposable
         Executions.Setup(r => r.HasActiveExclusiveAsync(It.IsAny<Guid>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         Executions.Setup(r => r.ListStaleAsync(It.IsAny<DateTimeOffset>(), It.IsAny<int>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync([]);
+        Executions.Setup(r => r.ListIdleWithPendingAsync(It.IsAny<int>(), It.IsAny<CancellationToken>())).ReturnsAsync([]);
 
         UnitOfWork.Setup(u => u.SaveChangesAsync(It.IsAny<CancellationToken>())).Returns(OnSave);
         Settings.DeploymentCacheSeconds = 0;
@@ -154,7 +155,16 @@ internal sealed class ExecutionHarness : IAsyncDisposable
         }
     }
 
-    public ExecutionStateWriter Writer => _writer ??= new(ScopeFactory, Locks.Object, NullLogger<ExecutionStateWriter>.Instance);
+    public ExecutionStateWriter Writer => _writer ??= new(ScopeFactory, Locks.Object, NullLogger<ExecutionStateWriter>.Instance, Signal);
+
+    /// <summary>What the writer tells the pending-run starter (read it with <see cref="PendingRunSignal.ReadAllAsync"/>).</summary>
+    public PendingRunSignal Signal { get; } = new();
+
+    public ActiveRunReplacer Replacer => new(Engine.Object, Writer, Locks.Object, Clock, NullLogger<ActiveRunReplacer>.Instance);
+
+    public ExecutionLauncher Launcher => new(Engine.Object, Writer, Tracker, Clock, NullLogger<ExecutionLauncher>.Instance);
+
+    public PendingRunStarter Starter => new(ScopeFactory, Launcher, Writer, Cache, Signal, Identity, Clock, NullLogger<PendingRunStarter>.Instance);
 
     /// <summary>Off unless a test turns it on (<see cref="ExecutionOptions.DeploymentCacheSeconds"/>): every trigger reads its deployment.</summary>
     public DeploymentCache Cache => _cache ??= new(Options.Create(Settings));
@@ -162,14 +172,15 @@ internal sealed class ExecutionHarness : IAsyncDisposable
     public ExecutionCoordinator Coordinator() => new(
         new TriggerValidator(Options.Create(Settings)),
         new TriggerTargets(Cache, Deployments.Object),
-        new ExecutionAdmission(Executions.Object, Locks.Object, Options.Create(Settings), Clock, NullLogger<ExecutionAdmission>.Instance),
-        new ExecutionLauncher(Engine.Object, Writer, Tracker, Clock, NullLogger<ExecutionLauncher>.Instance),
+        new ExecutionAdmission(Executions.Object, Locks.Object, Replacer, Options.Create(Settings), Clock, NullLogger<ExecutionAdmission>.Instance),
+        Launcher,
+        Starter,
         Tracker, Executions.Object, Options.Create(Settings), Identity, Clock, NullLogger<ExecutionCoordinator>.Instance);
 
     public ExecutionService Service() => new(Executions.Object, Engine.Object, Locks.Object, Writer, Options.Create(Settings), Clock);
 
     public ExecutionSweeper Sweeper() => new(ScopeFactory, Tracker, Writer, Locks.Object, Engine.Object, Options.Create(Settings), Identity, Clock,
-        NullLogger<ExecutionSweeper>.Instance);
+        NullLogger<ExecutionSweeper>.Instance, Starter);
 
     public IServiceScopeFactory ScopeFactory => Provider.GetRequiredService<IServiceScopeFactory>();
 

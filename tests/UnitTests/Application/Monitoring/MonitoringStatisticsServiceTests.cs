@@ -45,7 +45,7 @@ public sealed class MonitoringStatisticsServiceTests
         Assert.Equal(7, view.DeploymentsByStatus["DEPLOYED"]);
         Assert.Equal(4, view.DeploymentsByStatus.Count);
         Assert.Equal((5, 3, 0), (view.CronTriggers, view.WebhookTriggers, view.ManualTriggers));
-        Assert.Equal(7, view.ExecutionsByStatus.Count);
+        Assert.Equal(8, view.ExecutionsByStatus.Count);
         Assert.Equal(4, view.ExecutionsByStatus["SKIPPED"]);
         Assert.Equal(10, view.ExecutionsByMode["SCHEDULED"]);
         Assert.Equal(0, view.ExecutionsByMode["RETRY"]);
