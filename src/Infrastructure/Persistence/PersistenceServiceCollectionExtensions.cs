@@ -35,6 +35,11 @@ public static class PersistenceServiceCollectionExtensions
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
             services.AddSingleton(_ => DatabaseWriteGate.Unrestricted());
+            // Group commit of the execution path's writes (ADR 0027).
+            services.AddSingleton(sp => new ExecutionInsertBatcher(WithoutErrorDetail(postgres), CommandTimeout(sp),
+                sp.GetRequiredService<ILogger<ExecutionInsertBatcher>>()));
+            services.AddSingleton(sp => new ExecutionStateBatcher(WithoutErrorDetail(postgres), CommandTimeout(sp),
+                sp.GetRequiredService<ILogger<ExecutionStateBatcher>>()));
             services.AddScoped<IMonitoringReadModel, PostgresMonitoringReadModel>();
             services.AddScoped<ITriggerCounterStore, PostgresTriggerCounterStore>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(
@@ -72,6 +77,9 @@ public static class PersistenceServiceCollectionExtensions
         services.AddScoped<IUnitOfWork, EfUnitOfWork>();
         return services;
     }
+
+    private static int CommandTimeout(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<PersistenceOptions>>().Value.CommandTimeoutSeconds;
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder options, string connectionString, int commandTimeoutSeconds) =>
         options.UseNpgsql(WithoutErrorDetail(connectionString), npgsql => npgsql

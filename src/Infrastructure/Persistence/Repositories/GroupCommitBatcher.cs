@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using WorkflowRuntime.Application.Diagnostics;
+
+namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
+
+/// <summary>
+/// Group commit on PostgreSQL (ADR 0027): the rows callers hand in while a statement is under way are written
+/// together by the next one, instead of one statement and one commit each. Nothing waits for company: a row that finds
+/// the batcher idle goes out at once. A subclass gives the statement; it returns the ids of the rows it wrote, and a
+/// row it did not write is answered <c>false</c>, for the caller to write on its own (where every error means what it
+/// always meant).
+/// </summary>
+public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
+    where TRow : class
+{
+    /// <summary>Rows per statement: more than any burst a 2-core instance produces between two statements.</summary>
+    internal const int MaxBatchSize = 128;
+
+    private readonly ConcurrentQueue<QueuedRow> _queue = new();
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger _logger;
+    private readonly KeyValuePair<string, object?> _statementTag;
+    private int _flushing;
+    private long _statements;
+
+    /// <param name="connectionString">The service's PostgreSQL connection (as EF gets it: no error detail, no reset).</param>
+    /// <param name="commandTimeoutSeconds">The same statement timeout as every other query of the service.</param>
+    /// <param name="logger">Where a failed batch is reported.</param>
+    /// <param name="statement">The metric's <c>statement</c> tag and the log's name for it (<c>insert</c>, <c>state</c>).</param>
+    protected GroupCommitBatcher(string connectionString, int commandTimeoutSeconds, ILogger logger, string statement)
+    {
+        // One statement is under way at a time, so a connection or two is all a batcher ever holds.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            CommandTimeout = commandTimeoutSeconds,
+            MaxPoolSize = 2,
+        }.ConnectionString);
+        _logger = logger;
+        _statementTag = new("statement", statement);
+    }
+
+    /// <summary>Batched statements sent so far, failed ones included (tests compare it with the rows handed in).</summary>
+    internal long Statements => Interlocked.Read(ref _statements);
+
+    /// <summary>The statement: the rows bound as arrays (<see cref="Bind"/>), answering the ids it wrote.</summary>
+    protected abstract string Sql { get; }
+
+    protected abstract void Bind(NpgsqlParameterCollection parameters, IReadOnlyList<TRow> rows);
+
+    protected abstract Guid IdOf(TRow row);
+
+    /// <summary>Queues <paramref name="row"/> for the next statement; true when it wrote the row, false when the caller must.</summary>
+    protected Task<bool> EnqueueAsync(TRow row)
+    {
+        var queued = new QueuedRow(row);
+        _queue.Enqueue(queued);
+        if (Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
+        {
+            // The caller goes on to await; the flush runs beside it and drains what it finds.
+            _ = Task.Run(FlushAsync);
+        }
+
+        return queued.Written.Task;
+    }
+
+    protected static NpgsqlParameter<T[]> Array<T>(IReadOnlyList<TRow> rows, Func<TRow, T> value, NpgsqlDbType elementType) =>
+        new() { TypedValue = [.. rows.Select(value)], NpgsqlDbType = NpgsqlDbType.Array | elementType };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task FlushAsync()
+    {
+        var batch = new List<QueuedRow>(MaxBatchSize);
+        while (true)
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatchSize && _queue.TryDequeue(out var next))
+            {
+                batch.Add(next);
+            }
+
+            if (batch.Count == 0)
+            {
+                Volatile.Write(ref _flushing, 0);
+                // A row queued between the last dequeue and the reset found _flushing set and left it to us.
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _flushing, 1, 0) != 0)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            await WriteAsync(batch);
+        }
+    }
+
+    private async Task WriteAsync(List<QueuedRow> batch)
+    {
+        HashSet<Guid> written;
+        Interlocked.Increment(ref _statements);
+        try
+        {
+            written = await ExecuteAsync(batch.ConvertAll(queued => queued.Row));
+            WorkflowRuntimeTelemetry.ExecutionWriteBatchSize.Record(batch.Count, _statementTag, new("outcome", "ok"));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // Nothing of the statement was committed: each caller writes its row alone and meets the error itself.
+            _logger.LogWarning(ex, "execution_write_batch_failed: a batched {Statement} of {Count} runs failed; each is written on its own now",
+                _statementTag.Value, batch.Count);
+            WorkflowRuntimeTelemetry.ExecutionWriteBatchSize.Record(batch.Count, _statementTag, new("outcome", "failed"));
+            written = [];
+        }
+
+        foreach (var queued in batch)
+        {
+            queued.Written.TrySetResult(written.Contains(IdOf(queued.Row)));
+        }
+    }
+
+    private async Task<HashSet<Guid>> ExecuteAsync(List<TRow> rows)
+    {
+        await using var command = _dataSource.CreateCommand(Sql);
+        Bind(command.Parameters, rows);
+        var written = new HashSet<Guid>(rows.Count);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            written.Add(reader.GetGuid(0));
+        }
+
+        return written;
+    }
+
+    private sealed record QueuedRow(TRow Row)
+    {
+        // Run on the flush's thread, every caller's continuation would wait for the one before it.
+        public TaskCompletionSource<bool> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
