@@ -64,12 +64,12 @@ public static class WorkflowRuntimeTelemetry
     public static readonly Counter<long> CronMisfires = Meter.CreateCounter<long>(
         "workflow_runtime.cron.misfires", "{occurrence}", "Cron occurrences missed (later than the catch-up window) and recorded as SKIPPED.");
 
-    // Rows per statement of the write batchers: 1 when idle, up to their cap of 128 under load.
+    // Rows per statement of the execution path's batchers: 1 when idle, up to their cap of 128 under load.
     private static readonly int[] BatchSizeBuckets = [1, 2, 4, 8, 16, 32, 64, 128];
 
-    public static readonly Histogram<int> ExecutionWriteBatchSize = Meter.CreateHistogram(
-        "workflow_runtime.execution_writes.batch.size", "{row}",
-        "Runs written by one batched statement on PostgreSQL, by statement (insert, state) and outcome (ok, failed: each was then written on its own).",
+    public static readonly Histogram<int> ExecutionBatchSize = Meter.CreateHistogram(
+        "workflow_runtime.execution_batch.size", "{row}",
+        "Rows of one batched statement of the execution path on PostgreSQL, by statement (insert, state, slot_probe) and outcome (ok, failed: each row then went on its own).",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchSizeBuckets });
 
     public static readonly Counter<long> ScheduleReconciles = Meter.CreateCounter<long>(

@@ -35,11 +35,13 @@ public static class PersistenceServiceCollectionExtensions
             services.AddScoped<WorkflowRuntimeDbContext>(sp => sp.GetRequiredService<PostgresWorkflowRuntimeDbContext>());
             services.AddScoped<IDatabaseMigrator, PostgresMigrator>();
             services.AddSingleton(_ => DatabaseWriteGate.Unrestricted());
-            // Group commit of the execution path's writes (ADR 0027).
+            // Group commit of the execution path's writes, and its one hot read (ADR 0027).
             services.AddSingleton(sp => new ExecutionInsertBatcher(WithoutErrorDetail(postgres), CommandTimeout(sp),
                 sp.GetRequiredService<ILogger<ExecutionInsertBatcher>>()));
             services.AddSingleton(sp => new ExecutionStateBatcher(WithoutErrorDetail(postgres), CommandTimeout(sp),
                 sp.GetRequiredService<ILogger<ExecutionStateBatcher>>()));
+            services.AddSingleton(sp => new ExecutionSlotProbe(WithoutErrorDetail(postgres), CommandTimeout(sp),
+                sp.GetRequiredService<ILogger<ExecutionSlotProbe>>()));
             services.AddScoped<IMonitoringReadModel, PostgresMonitoringReadModel>();
             services.AddScoped<ITriggerCounterStore, PostgresTriggerCounterStore>();
             services.AddSingleton<IDependencyHealthCheck>(sp => new DatabaseHealthCheck(

@@ -125,6 +125,32 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_slot_questions_share_queries_and_each_gets_its_workflows_answer()
+    {
+        var taken = Samples.DeployedWorkflow();
+        var freed = Samples.DeployedWorkflow();
+        var shared = Samples.DeployedWorkflow();
+        foreach (var deployment in new[] { taken, freed, shared })
+        {
+            await SaveAsync(deployment);
+        }
+
+        await InsertAsync(Samples.RunningExclusive(taken.Id));
+        var ended = Samples.RunningExclusive(freed.Id);
+        ended.Cancel("done", DateTimeOffset.UtcNow);
+        await InsertAsync(ended);
+        await InsertAsync(AllowAllRun(shared.Id));
+        var probe = _provider.GetRequiredService<ExecutionSlotProbe>();
+        var statementsBefore = probe.Statements;
+
+        var questions = Enumerable.Range(0, 30).Select(i => (i % 3) switch { 0 => taken.Id, 1 => freed.Id, _ => shared.Id }).ToList();
+        var answers = await Task.WhenAll(questions.Select(HasActiveExclusiveAsync));
+
+        Assert.InRange(probe.Statements - statementsBefore, 1, questions.Count - 1);
+        Assert.Equal(questions.Select(id => id == taken.Id), answers);
+    }
+
+    [Fact]
     public async Task A_change_against_a_revision_that_moved_on_is_a_conflict_and_writes_nothing()
     {
         var deployment = Samples.DeployedWorkflow();
@@ -173,8 +199,17 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
         Assert.False(written);
         var warning = Assert.Single(logs.Entries);
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.StartsWith("execution_write_batch_failed", warning.Message, StringComparison.Ordinal);
+        Assert.StartsWith("execution_batch_failed", warning.Message, StringComparison.Ordinal);
         Assert.Equal(1, batcher.Statements);
+    }
+
+    [Fact]
+    public async Task A_slot_probe_whose_query_fails_answers_unknown_so_the_caller_asks_on_its_own()
+    {
+        var unreachable = "Host=127.0.0.1;Port=" + FreePort.Next() + ";Username=nobody;Password=none;Database=none;Timeout=2";
+        await using var probe = new ExecutionSlotProbe(unreachable, 2, NullLogger<ExecutionSlotProbe>.Instance);
+
+        Assert.Null(await probe.HasActiveExclusiveAsync(Guid.NewGuid()));
     }
 
     private static async Task<Exception?> Outcome(Task insert)
@@ -207,6 +242,12 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
         change(run);
         await using var scope = _provider.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().WriteStateAsync(run, expected);
+    }
+
+    private async Task<bool> HasActiveExclusiveAsync(Guid workflowId)
+    {
+        await using var scope = _provider.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IExecutionRepository>().HasActiveExclusiveAsync(workflowId);
     }
 
     private async Task InsertAsync(Execution run)

@@ -6,8 +6,10 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
 /// <param name="insertBatcher">PostgreSQL only: inserts concurrently admitted runs together (ADR 0027); null on SQLite.</param>
 /// <param name="stateBatcher">PostgreSQL only: writes concurrent state changes together (ADR 0027); null on SQLite.</param>
+/// <param name="slotProbe">PostgreSQL only: asks concurrent "is the slot taken?" questions together (ADR 0027); null on SQLite.</param>
 internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, DatabaseWriteGate writeGate,
-    ExecutionInsertBatcher? insertBatcher = null, ExecutionStateBatcher? stateBatcher = null) : IExecutionRepository
+    ExecutionInsertBatcher? insertBatcher = null, ExecutionStateBatcher? stateBatcher = null, ExecutionSlotProbe? slotProbe = null)
+    : IExecutionRepository
 {
     private static readonly ExecutionStatus[] ActiveStatuses = [ExecutionStatus.New, ExecutionStatus.Running];
 
@@ -127,8 +129,9 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
         PersistenceErrors.GuardAsync(() => db.Executions.AsNoTracking()
             .FirstOrDefaultAsync(e => e.WorkflowId == workflowId && e.ScheduledFor == scheduledFor, cancellationToken));
 
-    public Task<bool> HasActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
-        PersistenceErrors.GuardAsync(() => db.Executions.AnyAsync(
+    public async Task<bool> HasActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        (slotProbe is null ? null : await slotProbe.HasActiveExclusiveAsync(workflowId))
+        ?? await PersistenceErrors.GuardAsync(() => db.Executions.AnyAsync(
             e => e.WorkflowId == workflowId && e.IsExclusive && ActiveStatuses.Contains(e.Status), cancellationToken));
 
     public Task<Execution?> FindActiveExclusiveAsync(Guid workflowId, CancellationToken cancellationToken = default) =>

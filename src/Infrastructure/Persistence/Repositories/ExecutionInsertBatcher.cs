@@ -13,7 +13,7 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 /// reported as it always was. PENDING runs never come here: their bound is counted under a lock by the insert trigger.
 /// </summary>
 public sealed class ExecutionInsertBatcher(string connectionString, int commandTimeoutSeconds, ILogger<ExecutionInsertBatcher> logger)
-    : GroupCommitBatcher<ExecutionInsertBatcher.InsertRow>(connectionString, commandTimeoutSeconds, logger, "insert")
+    : StatementBatcher<ExecutionInsertBatcher.InsertRow>(connectionString, commandTimeoutSeconds, logger, "insert")
 {
     /// <summary>Whether a new run with <paramref name="status"/> may be inserted by a batch.</summary>
     public static bool Batches(ExecutionStatus status) => status is ExecutionStatus.New or ExecutionStatus.Skipped;
@@ -41,8 +41,10 @@ public sealed class ExecutionInsertBatcher(string connectionString, int commandT
     public Task<bool> TryInsertAsync(Execution execution)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        return EnqueueAsync(InsertRow.Of(execution));
+        return IsFound(EnqueueAsync(InsertRow.Of(execution)));
     }
+
+    private static async Task<bool> IsFound(Task<BatchAnswer> answer) => await answer == BatchAnswer.Found;
 
     protected override Guid IdOf(InsertRow row) => row.Id;
 

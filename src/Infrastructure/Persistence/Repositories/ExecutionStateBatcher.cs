@@ -12,7 +12,7 @@ namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 /// did not write (its revision moved on, its row is PENDING, the statement failed) the repository writes on its own.
 /// </summary>
 public sealed class ExecutionStateBatcher(string connectionString, int commandTimeoutSeconds, ILogger<ExecutionStateBatcher> logger)
-    : GroupCommitBatcher<ExecutionStateBatcher.StateRow>(connectionString, commandTimeoutSeconds, logger, "state")
+    : StatementBatcher<ExecutionStateBatcher.StateRow>(connectionString, commandTimeoutSeconds, logger, "state")
 {
     /// <summary>Whether a change to <paramref name="status"/> may go through a batch.</summary>
     public static bool Batches(ExecutionStatus status) => status == ExecutionStatus.Running || status.IsTerminal();
@@ -38,8 +38,10 @@ public sealed class ExecutionStateBatcher(string connectionString, int commandTi
     public Task<bool> TryWriteAsync(Execution execution, long expectedRevision)
     {
         ArgumentNullException.ThrowIfNull(execution);
-        return EnqueueAsync(StateRow.Of(execution, expectedRevision));
+        return IsFound(EnqueueAsync(StateRow.Of(execution, expectedRevision)));
     }
+
+    private static async Task<bool> IsFound(Task<BatchAnswer> answer) => await answer == BatchAnswer.Found;
 
     protected override Guid IdOf(StateRow row) => row.Id;
 

@@ -7,13 +7,13 @@ using WorkflowRuntime.Application.Diagnostics;
 namespace WorkflowRuntime.Infrastructure.Persistence.Repositories;
 
 /// <summary>
-/// Group commit on PostgreSQL (ADR 0027): the rows callers hand in while a statement is under way are written
-/// together by the next one, instead of one statement and one commit each. Nothing waits for company: a row that finds
-/// the batcher idle goes out at once. A subclass gives the statement; it returns the ids of the rows it wrote, and a
-/// row it did not write is answered <c>false</c>, for the caller to write on its own (where every error means what it
-/// always meant).
+/// Group commit on PostgreSQL (ADR 0027): the rows callers hand in while a statement is under way go out together in
+/// the next one, instead of one statement and one commit each. Nothing waits for company: a row that finds the
+/// batcher idle goes out at once. A subclass gives the statement, which returns the ids of the rows it found (wrote,
+/// or matched); each caller learns whether its row was among them, or that the statement failed, and then does its
+/// work on its own, where every error means what it always meant.
 /// </summary>
-public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
+public abstract class StatementBatcher<TRow> : IAsyncDisposable
     where TRow : class
 {
     /// <summary>Rows per statement: more than any burst a 2-core instance produces between two statements.</summary>
@@ -29,8 +29,8 @@ public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
     /// <param name="connectionString">The service's PostgreSQL connection (as EF gets it: no error detail, no reset).</param>
     /// <param name="commandTimeoutSeconds">The same statement timeout as every other query of the service.</param>
     /// <param name="logger">Where a failed batch is reported.</param>
-    /// <param name="statement">The metric's <c>statement</c> tag and the log's name for it (<c>insert</c>, <c>state</c>).</param>
-    protected GroupCommitBatcher(string connectionString, int commandTimeoutSeconds, ILogger logger, string statement)
+    /// <param name="statement">The metric's <c>statement</c> tag and the log's name for it (<c>insert</c>, <c>state</c>, <c>slot_probe</c>).</param>
+    protected StatementBatcher(string connectionString, int commandTimeoutSeconds, ILogger logger, string statement)
     {
         // One statement is under way at a time, so a connection or two is all a batcher ever holds.
         _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
@@ -45,15 +45,15 @@ public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
     /// <summary>Batched statements sent so far, failed ones included (tests compare it with the rows handed in).</summary>
     internal long Statements => Interlocked.Read(ref _statements);
 
-    /// <summary>The statement: the rows bound as arrays (<see cref="Bind"/>), answering the ids it wrote.</summary>
+    /// <summary>The statement: the rows bound as arrays (<see cref="Bind"/>), answering the ids it wrote or matched.</summary>
     protected abstract string Sql { get; }
 
     protected abstract void Bind(NpgsqlParameterCollection parameters, IReadOnlyList<TRow> rows);
 
     protected abstract Guid IdOf(TRow row);
 
-    /// <summary>Queues <paramref name="row"/> for the next statement; true when it wrote the row, false when the caller must.</summary>
-    protected Task<bool> EnqueueAsync(TRow row)
+    /// <summary>Queues <paramref name="row"/> for the next statement and answers what the statement did with it.</summary>
+    protected Task<BatchAnswer> EnqueueAsync(TRow row)
     {
         var queued = new QueuedRow(row);
         _queue.Enqueue(queued);
@@ -63,7 +63,7 @@ public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
             _ = Task.Run(FlushAsync);
         }
 
-        return queued.Written.Task;
+        return queued.Answer.Task;
     }
 
     protected static NpgsqlParameter<T[]> Array<T>(IReadOnlyList<TRow> rows, Func<TRow, T> value, NpgsqlDbType elementType) =>
@@ -104,25 +104,26 @@ public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
 
     private async Task WriteAsync(List<QueuedRow> batch)
     {
-        HashSet<Guid> written;
+        HashSet<Guid>? found;
         Interlocked.Increment(ref _statements);
         try
         {
-            written = await ExecuteAsync(batch.ConvertAll(queued => queued.Row));
-            WorkflowRuntimeTelemetry.ExecutionWriteBatchSize.Record(batch.Count, _statementTag, new("outcome", "ok"));
+            found = await ExecuteAsync(batch.ConvertAll(queued => queued.Row));
+            WorkflowRuntimeTelemetry.ExecutionBatchSize.Record(batch.Count, _statementTag, new("outcome", "ok"));
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            // Nothing of the statement was committed: each caller writes its row alone and meets the error itself.
-            _logger.LogWarning(ex, "execution_write_batch_failed: a batched {Statement} of {Count} runs failed; each is written on its own now",
+            // Nothing of the statement was committed: each caller does its own work alone and meets the error itself.
+            _logger.LogWarning(ex, "execution_batch_failed: a batched {Statement} of {Count} runs failed; each runs on its own now",
                 _statementTag.Value, batch.Count);
-            WorkflowRuntimeTelemetry.ExecutionWriteBatchSize.Record(batch.Count, _statementTag, new("outcome", "failed"));
-            written = [];
+            WorkflowRuntimeTelemetry.ExecutionBatchSize.Record(batch.Count, _statementTag, new("outcome", "failed"));
+            found = null;
         }
 
         foreach (var queued in batch)
         {
-            queued.Written.TrySetResult(written.Contains(IdOf(queued.Row)));
+            queued.Answer.TrySetResult(found is null ? BatchAnswer.Failed
+                : found.Contains(IdOf(queued.Row)) ? BatchAnswer.Found : BatchAnswer.NotFound);
         }
     }
 
@@ -130,19 +131,32 @@ public abstract class GroupCommitBatcher<TRow> : IAsyncDisposable
     {
         await using var command = _dataSource.CreateCommand(Sql);
         Bind(command.Parameters, rows);
-        var written = new HashSet<Guid>(rows.Count);
+        var found = new HashSet<Guid>(rows.Count);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            written.Add(reader.GetGuid(0));
+            found.Add(reader.GetGuid(0));
         }
 
-        return written;
+        return found;
     }
 
     private sealed record QueuedRow(TRow Row)
     {
         // Run on the flush's thread, every caller's continuation would wait for the one before it.
-        public TaskCompletionSource<bool> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<BatchAnswer> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+}
+
+/// <summary>What a batched statement did with one row.</summary>
+public enum BatchAnswer
+{
+    /// <summary>Among the ids the statement returned: written (a write) or matched (a probe).</summary>
+    Found,
+
+    /// <summary>The statement ran and left the row out.</summary>
+    NotFound,
+
+    /// <summary>The statement failed: the caller must find out on its own.</summary>
+    Failed,
 }
