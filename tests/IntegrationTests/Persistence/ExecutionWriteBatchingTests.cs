@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Domain.Deployments;
 using WorkflowRuntime.Domain.Executions;
+using WorkflowRuntime.Domain.Triggers;
 using WorkflowRuntime.Infrastructure.Persistence.Repositories;
 using WorkflowRuntime.IntegrationTests.Support;
 
@@ -171,8 +172,14 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
     [Fact]
     public async Task A_pending_run_that_ends_is_left_to_its_own_write_and_still_leaves_the_queue()
     {
-        var deployment = Samples.DeployedWorkflow();
+        var deployment = Deployment.CreateDraft(Guid.NewGuid(), "user-1", "buffered report", "waits for its slot", Samples.Definition,
+            DateTimeOffset.UtcNow);
+        deployment.Deploy([CronTriggerSpec.Create("0 9 * * *")], DeploymentConfig.Create(OverlapPolicy.BufferOne, 600), DateTimeOffset.UtcNow);
         await SaveAsync(deployment);
+        // The workflow's slot is taken (a fresh heartbeat, far from stale), so the shared host's sweeper, which starts
+        // the pending runs of idle workflows, leaves this one alone while the test writes it.
+        await InsertAsync(Execution.Start(deployment.Id, ExecutionMode.Manual, new ExecutionRequest("{}"), OverlapPolicy.BufferAll,
+            TimeSpan.FromMinutes(5), DateTimeOffset.UtcNow));
         var pending = Execution.Queue(deployment.Id, ExecutionMode.Manual, new ExecutionRequest("{}"), DateTimeOffset.UtcNow);
         await InsertAsync(pending);
         var batcher = _provider.GetRequiredService<ExecutionStateBatcher>();
