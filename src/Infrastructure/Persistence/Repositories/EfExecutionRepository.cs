@@ -150,6 +150,8 @@ internal sealed class EfExecutionRepository(WorkflowRuntimeDbContext db, Databas
             .Select(e => e.WorkflowId)
             .Distinct()
             .Where(workflowId => !db.Executions.Any(a => a.WorkflowId == workflowId && a.IsExclusive && ActiveStatuses.Contains(a.Status)))
+            // A stable order for the page (EF warns about Take without one); each sweep starts every workflow it lists.
+            .OrderBy(workflowId => workflowId)
             .Take(limit)
             .ToListAsync(cancellationToken));
 
