@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using StackExchange.Redis;
 
@@ -23,10 +25,21 @@ internal static class RedisFailures
         // The multiplexer (or its socket) was torn down while reconnecting.
         ObjectDisposedException => true,
         IOException or SocketException => true,
+        // The client reading a pipe its own reconnect had just completed ("Reading is not allowed after reader was
+        // completed", seen with Redis stopped under load): the connection's failure, not ours. An
+        // InvalidOperationException from anywhere else stays a bug and is not hidden as an outage.
+        InvalidOperationException => IsThrownInsideTheClient(exception),
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0
             && aggregate.InnerExceptions.All(inner => IsLockStoreFailure(inner, callerToken)),
         _ => false,
     };
+
+    private static readonly System.Reflection.Assembly[] ClientAssemblies =
+        [typeof(IConnectionMultiplexer).Assembly, typeof(PipeReader).Assembly];
+
+    private static bool IsThrownInsideTheClient(Exception exception) =>
+        new StackTrace(exception, fNeedFileInfo: false).GetFrames()
+            .Any(frame => frame.GetMethod()?.DeclaringType?.Assembly is { } assembly && ClientAssemblies.Contains(assembly));
 
     /// <summary>A short reason for the log and the admission's warning; no stack, no payload.</summary>
     public static string Describe(Exception exception, TimeSpan timeout) => exception switch

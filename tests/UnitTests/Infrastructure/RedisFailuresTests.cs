@@ -30,6 +30,16 @@ public sealed class RedisFailuresTests
     }
 
     [Fact]
+    public void The_client_reading_a_pipe_its_reconnect_completed_is_a_store_failure()
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        pipe.Reader.Complete();
+        var failure = Assert.Throws<InvalidOperationException>(() => pipe.Reader.TryRead(out _));
+
+        Assert.True(RedisFailures.IsLockStoreFailure(failure, CancellationToken.None), failure.Message);
+    }
+
+    [Fact]
     public void The_callers_own_cancellation_is_not_a_store_failure()
     {
         using var caller = new CancellationTokenSource();
@@ -49,10 +59,23 @@ public sealed class RedisFailuresTests
     public static TheoryData<Exception> Bugs() =>
     [
         new ArgumentException("bad key"),
-        new InvalidOperationException("a bug"),
+        Thrown(new InvalidOperationException("a bug")),
         new InvalidCastException(),
         new AggregateException(),
     ];
+
+    // Thrown, so it has a stack like the real ones; a stack outside the Redis client keeps it a bug.
+    private static Exception Thrown(Exception exception)
+    {
+        try
+        {
+            throw exception;
+        }
+        catch (Exception caught)
+        {
+            return caught;
+        }
+    }
 
     [Fact]
     public void The_reason_of_a_stall_names_the_bound_and_not_a_stack()
