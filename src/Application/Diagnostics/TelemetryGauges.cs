@@ -16,6 +16,7 @@ public static class TelemetryGauges
     private static volatile IReadOnlyDictionary<string, bool>? _dependencies;
     private static volatile StrongBox? _schedulerRunning;
     private static long _lastReconcileUnixMs;
+    private static volatile LagBox? _schedulerLag;
 
     /// <summary>Adds a source of running executions (the tracker); disposing the result removes it.</summary>
     public static IDisposable AddActiveRunSource(Func<int> source)
@@ -30,6 +31,9 @@ public static class TelemetryGauges
     public static void SetSchedulerRunning(bool running) => _schedulerRunning = new StrongBox(running);
 
     public static void SetDependencyHealth(IReadOnlyDictionary<string, bool> healthy) => _dependencies = healthy;
+
+    /// <summary>The scheduler's lag and due-but-unfired occurrences, as its health check last measured them.</summary>
+    public static void SetSchedulerLag(double seconds, long dueUnfired) => _schedulerLag = new LagBox(seconds, dueUnfired);
 
     public static void ReconcileSucceeded(DateTimeOffset at) => Interlocked.Exchange(ref _lastReconcileUnixMs, at.ToUnixTimeMilliseconds());
 
@@ -67,6 +71,22 @@ public static class TelemetryGauges
         }
     }
 
+    internal static IEnumerable<Measurement<double>> ObserveSchedulerLag()
+    {
+        if (_schedulerLag is { } lag)
+        {
+            yield return new Measurement<double>(lag.Seconds);
+        }
+    }
+
+    internal static IEnumerable<Measurement<long>> ObserveSchedulerDueUnfired()
+    {
+        if (_schedulerLag is { } lag)
+        {
+            yield return new Measurement<long>(lag.DueUnfired);
+        }
+    }
+
     internal static IEnumerable<Measurement<int>> ObserveDependencies()
     {
         foreach (var (name, healthy) in _dependencies ?? new Dictionary<string, bool>())
@@ -76,6 +96,8 @@ public static class TelemetryGauges
     }
 
     private sealed record StrongBox(bool Value);
+
+    private sealed record LagBox(double Seconds, long DueUnfired);
 
     private sealed class Removal(Action remove) : IDisposable
     {

@@ -85,6 +85,10 @@ public static class WorkflowRuntimeTelemetry
             "1 while this instance's scheduler is started and not in standby, else 0; one series per live replica.");
         Meter.CreateObservableGauge("workflow_runtime.scheduler.last_reconcile", TelemetryGauges.ObserveLastReconcile, "s",
             "Unix time of the last successful schedule reconciliation (the scheduler's heartbeat).");
+        Meter.CreateObservableGauge("workflow_runtime.scheduler.lag", TelemetryGauges.ObserveSchedulerLag, "s",
+            "Now minus the oldest cron occurrence that is due and not yet fired (0 when none is), as the scheduler's health check last measured it; cluster-wide on PostgreSQL.");
+        Meter.CreateObservableGauge("workflow_runtime.scheduler.due_unfired", TelemetryGauges.ObserveSchedulerDueUnfired, "{occurrence}",
+            "Cron occurrences due and not yet fired, as the scheduler's health check last measured them.");
         Meter.CreateObservableGauge("workflow_runtime.dependency.healthy", TelemetryGauges.ObserveDependencies, unit: null,
             "1 when the dependency's last health check passed, else 0, by dependency.");
     }

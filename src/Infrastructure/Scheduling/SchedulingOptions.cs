@@ -26,6 +26,14 @@ public sealed class SchedulingOptions
     [Range(5, 86_400, ErrorMessage = "WorkflowRuntime:Scheduling:ReconcileIntervalSeconds must be between 5 and 86400.")]
     public int ReconcileIntervalSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// The scheduler's lag (now minus the oldest occurrence that is due and not yet fired) past which the
+    /// <c>scheduler</c> health entry reports degraded. Keep it below <see cref="CatchUpWindowSeconds"/>: past that,
+    /// occurrences are already being recorded as missed.
+    /// </summary>
+    [Range(1, 3600, ErrorMessage = "WorkflowRuntime:Scheduling:LagDegradedAfterSeconds must be between 1 and 3600.")]
+    public int LagDegradedAfterSeconds { get; set; } = 10;
+
     /// <summary>Most missed occurrences recorded for one misfire (the rest are counted in the log).</summary>
     [Range(1, 10_000, ErrorMessage = "WorkflowRuntime:Scheduling:MaxMissedRecorded must be between 1 and 10000.")]
     public int MaxMissedRecorded { get; set; } = 100;

@@ -1,15 +1,22 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Quartz;
+using WorkflowRuntime.Application.Abstractions;
 using WorkflowRuntime.Domain.Ports;
 using WorkflowRuntime.Infrastructure.Persistence;
+using WorkflowRuntime.Infrastructure.Scheduling.Lag;
 using WorkflowRuntime.Infrastructure.Scheduling.Quartz;
 
 namespace WorkflowRuntime.Infrastructure.Scheduling;
 
 public static class SchedulingServiceCollectionExtensions
 {
+    /// <summary>Quartz's scheduler name: every replica of a cluster shares it (and its rows in the job store).</summary>
+    internal const string SchedulerName = "workflow-runtime";
+
     /// <summary>
     /// Quartz behind the scheduler port. With PostgreSQL: a clustered ADO job store (instance id AUTO, schema
     /// provisioned by Quartz, System.Text.Json job data, our jittered trigger's persistence delegate). Embedded: the
@@ -29,7 +36,7 @@ public static class SchedulingServiceCollectionExtensions
         {
             quartz.ConfigureScheduler(scheduler =>
             {
-                scheduler.InstanceName = "workflow-runtime";
+                scheduler.InstanceName = SchedulerName;
                 scheduler.GenerateInstanceId = true; // instanceId = AUTO
             });
             quartz.UseDefaultThreadPool(Math.Max(1, settings.MaxConcurrency));
@@ -62,8 +69,29 @@ public static class SchedulingServiceCollectionExtensions
         });
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         services.TryAddSingleton(TimeProvider.System);
+        AddLagHealth(services, postgres);
         services.AddSingleton<QuartzCronScheduler>();
         services.TryAddSingleton<ICronScheduler>(sp => sp.GetRequiredService<QuartzCronScheduler>());
         return services;
+    }
+
+    private static void AddLagHealth(IServiceCollection services, string? postgres)
+    {
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            services.AddSingleton<ISchedulerLagProbe>(sp => new InMemorySchedulerLagProbe(
+                sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            services.AddSingleton<ISchedulerLagProbe>(sp => new PostgresSchedulerLagProbe(
+                PersistenceServiceCollectionExtensions.WithoutErrorDetail(postgres), SchedulerName, sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddSingleton<IDependencyHealthCheck>(sp => new SchedulerLagHealthCheck(
+            sp.GetRequiredService<ISchedulerLagProbe>(),
+            sp.GetRequiredService<IOptions<SchedulingOptions>>(),
+            TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<PersistenceOptions>>().Value.HealthCheckTimeoutMs),
+            sp.GetRequiredService<ILogger<SchedulerLagHealthCheck>>()));
     }
 }

@@ -37,7 +37,7 @@ public sealed class EmbeddedProfileTests : IAsyncLifetime
 
         Assert.True(File.Exists(Path.Combine(_directory, "runtime.db")));
         Assert.Equal("healthy", health.Status);
-        Assert.Equal(["sqlite", "engine"], health.Dependencies.Select(d => d.Name));
+        Assert.Equal(["sqlite", "engine", "scheduler"], health.Dependencies.Select(d => d.Name));
         Assert.All(health.Dependencies, d => Assert.True(d.Healthy, d.Message));
         Assert.Contains("simulated", health.Dependencies[1].Message, StringComparison.Ordinal);
     }

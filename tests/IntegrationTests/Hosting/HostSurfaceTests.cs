@@ -55,6 +55,7 @@ public sealed class HostSurfaceTests(SharedHostFixture fixture)
         Assert.Equal("up", dependencies["postgres"]);
         Assert.Equal("up", dependencies["redis"]);
         Assert.Equal("up", dependencies["engine"]);
+        Assert.Equal("up", dependencies["scheduler"]);
         var timestamp = json.RootElement.GetProperty("timestamp").GetDateTimeOffset();
         Assert.True(Math.Abs((DateTimeOffset.UtcNow - timestamp).TotalMinutes) < 5, $"timestamp {timestamp:O} is not now");
     }
@@ -78,7 +79,7 @@ public sealed class HostSurfaceTests(SharedHostFixture fixture)
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         var httpNames = json.RootElement.GetProperty("dependencies").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["postgres", "redis", "engine"], grpc.Dependencies.Select(d => d.Name));
+        Assert.Equal(["postgres", "redis", "engine", "scheduler"], grpc.Dependencies.Select(d => d.Name));
         Assert.Equal(grpc.Dependencies.Select(d => d.Name), httpNames);
     }
 

@@ -58,6 +58,9 @@ public sealed class MetricsEndpointTests(ScrapedHostFixture host) : IClassFixtur
         Assert.Equal(1, host.After.Sum("workflow_runtime_scheduler_running"));
         Assert.Equal(1, host.After.Sum("workflow_runtime_dependency_healthy", ("dependency", "postgres")));
         Assert.Equal(1, host.After.Sum("workflow_runtime_dependency_healthy", ("dependency", "redis")));
+        Assert.Equal(1, host.After.Sum("workflow_runtime_dependency_healthy", ("dependency", "scheduler")));
+        Assert.Contains("workflow_runtime_scheduler_lag_seconds", host.After.Names);
+        Assert.Contains("workflow_runtime_scheduler_due_unfired", host.After.Names);
         var lastReconcile = DateTimeOffset.FromUnixTimeMilliseconds((long)(host.After.Sum("workflow_runtime_scheduler_last_reconcile_seconds") * 1000));
         Assert.True(DateTimeOffset.UtcNow - lastReconcile < TimeSpan.FromMinutes(10), $"last reconcile {lastReconcile:O}");
         Assert.Contains("dotnet_gc_collections_total", host.After.Names);
@@ -93,7 +96,7 @@ public sealed class MetricsEndpointTests(ScrapedHostFixture host) : IClassFixtur
         var alerts = rules.Select(r => ((YamlScalarNode)r["alert"]).Value!).ToList();
 
         Assert.Equal(
-            ["WorkflowRuntimeCronMisfires", "WorkflowRuntimeCronLatenessHigh", "WorkflowRuntimeEngineErrorRatio",
+            ["WorkflowRuntimeCronMisfires", "WorkflowRuntimeCronLatenessHigh", "WorkflowRuntimeSchedulerBehind", "WorkflowRuntimeEngineErrorRatio",
                 "WorkflowRuntimeNoSchedulerHeartbeat", "WorkflowRuntimeNoSchedulerRunning", "WorkflowRuntimeDatabaseDown"],
             alerts);
         Assert.All(rules, rule => Assert.False(string.IsNullOrWhiteSpace(((YamlScalarNode)((YamlMappingNode)rule["annotations"])["summary"]).Value)));
