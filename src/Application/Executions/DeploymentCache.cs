@@ -18,13 +18,14 @@ public sealed class DeploymentCache : IDisposable
     private readonly MemoryCache _entries;
     private readonly TimeSpan _lifetime;
 
-    public DeploymentCache(IOptions<ExecutionOptions> options)
+    public DeploymentCache(IOptions<ExecutionOptions> options, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(clock);
         var settings = options.Value;
         _lifetime = TimeSpan.FromSeconds(settings.DeploymentCacheSeconds);
         // Each entry counts 1: the bound is a number of deployments (a webhook path entry is a few bytes more).
-        _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = settings.DeploymentCacheEntries });
+        _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = settings.DeploymentCacheEntries, Clock = new CacheClock(clock) });
     }
 
     public bool Enabled => _lifetime > TimeSpan.Zero;
@@ -83,5 +84,14 @@ public sealed class DeploymentCache : IDisposable
     // A path and a workflow id never collide: the key types differ (string vs Guid).
     private static string WebhookKey(string path) => "webhook:" + path;
 
-    private MemoryCacheEntryOptions Entry() => new() { Size = 1, AbsoluteExpirationRelativeToNow = _lifetime };
+    // Sliding, not absolute: an entry stays while it is used at least once per lifetime. With an absolute lifetime
+    // of a minute, an every-minute workflow's entry ran out just before each fire and six fires in ten read the
+    // database (10,000 every-minute workflows on one instance). Staleness is the version fence's job (ADR 0024), so
+    // a long-lived entry is never a stale answer; the lifetime only lets unused ones go.
+    private MemoryCacheEntryOptions Entry() => new() { Size = 1, SlidingExpiration = _lifetime };
+
+    private sealed class CacheClock(TimeProvider clock) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => clock.GetUtcNow();
+    }
 }

@@ -63,11 +63,13 @@ public sealed class ExecutionOptions
     public int AdmissionDeadlineMarginMs { get; set; } = 100;
 
     /// <summary>
-    /// How long the execution path keeps a deployment it read (0 turns the cache off). Staleness is not what this
-    /// bounds: the database refuses a run admitted against an old version (ADR 0024); it bounds memory churn.
+    /// How long the execution path keeps a deployment it read after its last use (0 turns the cache off): longer than
+    /// the most frequent schedule, so an every-minute workflow finds its deployment at every fire. Staleness is not
+    /// what this bounds: the database refuses a run admitted against an old version (ADR 0024); it lets unused
+    /// entries go.
     /// </summary>
     [Range(0, 3600, ErrorMessage = "WorkflowRuntime:Executions:DeploymentCacheSeconds must be between 0 and 3600.")]
-    public int DeploymentCacheSeconds { get; set; } = 60;
+    public int DeploymentCacheSeconds { get; set; } = 120;
 
     /// <summary>
     /// At most this many deployments (and webhook paths) are cached; past it a new entry is not kept until a compaction

@@ -206,7 +206,8 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
         Assert.False(written);
         var warning = Assert.Single(logs.Entries);
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.StartsWith("execution_batch_failed", warning.Message, StringComparison.Ordinal);
+        Assert.Equal("execution_batch_failed", warning.EventName);
+        Assert.Contains("batched state statement of 1 runs failed", warning.Message, StringComparison.Ordinal);
         Assert.Equal(1, batcher.Statements);
     }
 
@@ -279,7 +280,7 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
 
     private sealed class ListLogger : ILogger<ExecutionStateBatcher>
     {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+        public List<(LogLevel Level, string? EventName, string Message)> Entries { get; } = [];
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => NullLogger.Instance.BeginScope(state);
 
@@ -289,7 +290,7 @@ public sealed class ExecutionWriteBatchingTests : IAsyncLifetime
         {
             lock (Entries)
             {
-                Entries.Add((logLevel, formatter(state, exception)));
+                Entries.Add((logLevel, eventId.Name, formatter(state, exception)));
             }
         }
     }

@@ -72,6 +72,23 @@ public sealed class SchedulerLagProbeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_database_whose_quartz_tables_are_not_there_yet_has_no_lag()
+    {
+        var fresh = await PostgresDatabase.CreateScratchAsync();
+        try
+        {
+            var lag = await new PostgresSchedulerLagProbe(TestSettings.PostgresConnectionStringFor(fresh), _schedulerName, TimeProvider.System)
+                .MeasureAsync(CancellationToken.None);
+
+            Assert.Equal(SchedulerLag.None, lag);
+        }
+        finally
+        {
+            await PostgresDatabase.DropAsync(fresh);
+        }
+    }
+
+    [Fact]
     public async Task A_store_that_cannot_be_reached_fails_the_measurement()
     {
         var unreachable = new Npgsql.NpgsqlConnectionStringBuilder(TestSettings.PostgresConnectionStringFor(_database))

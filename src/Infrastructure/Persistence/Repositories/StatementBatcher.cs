@@ -114,8 +114,7 @@ public abstract class StatementBatcher<TRow> : IAsyncDisposable
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
             // Nothing of the statement was committed: each caller does its own work alone and meets the error itself.
-            _logger.LogWarning(ex, "execution_batch_failed: a batched {Statement} of {Count} runs failed; each runs on its own now",
-                _statementTag.Value, batch.Count);
+            StatementBatcherLog.BatchFailed(_logger, (string)_statementTag.Value!, batch.Count, ex);
             WorkflowRuntimeTelemetry.ExecutionBatchSize.Record(batch.Count, _statementTag, new("outcome", "failed"));
             found = null;
         }
@@ -159,4 +158,11 @@ public enum BatchAnswer
 
     /// <summary>The statement failed: the caller must find out on its own.</summary>
     Failed,
+}
+
+internal static partial class StatementBatcherLog
+{
+    [LoggerMessage(EventId = 1320, EventName = "execution_batch_failed", Level = LogLevel.Warning,
+        Message = "A batched {Statement} statement of {Count} runs failed; each row is written on its own now, and its caller meets the error itself")]
+    public static partial void BatchFailed(ILogger logger, string statement, int count, Exception exception);
 }

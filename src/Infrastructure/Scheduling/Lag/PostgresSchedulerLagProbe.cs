@@ -27,7 +27,19 @@ internal sealed class PostgresSchedulerLagProbe(string connectionString, string 
         command.Parameters.AddWithValue("scheduler", schedulerName);
         command.Parameters.AddWithValue("group", QuartzKeys.Group);
         command.Parameters.AddWithValue("now", now.UtcTicks);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // A new database before Quartz provisioned its tables (the start-up check runs first): nothing is
+            // scheduled yet, so nothing is late.
+            return SchedulerLag.None;
+        }
+
+        await using var _ = reader;
         await reader.ReadAsync(cancellationToken);
         var due = reader.GetInt64(0);
         DateTimeOffset? oldest = reader.IsDBNull(1) ? null : new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero);

@@ -39,6 +39,26 @@ public sealed class DeploymentCacheTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_entry_used_within_its_lifetime_stays_and_one_left_unused_longer_is_read_again()
+    {
+        var deployment = Given(Samples.Deployed());
+
+        // Lifetime 60 s: fires 50 s apart (an every-minute workflow, roughly) keep the entry however long it lives.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(ResultStatus.Ok, (await _h.Coordinator().TriggerAsync(Command(deployment.Id))).Status);
+            _h.Clock.Advance(TimeSpan.FromSeconds(50));
+        }
+
+        _h.Deployments.Verify(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>()), Times.Once);
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(ResultStatus.Ok, (await _h.Coordinator().TriggerAsync(Command(deployment.Id))).Status);
+
+        _h.Deployments.Verify(r => r.ReadAsync(deployment.Id, It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
     public async Task A_webhook_path_is_cached_with_its_deployment()
     {
         var deployment = Given(Samples.Deployed(WebhookTriggerSpec.Create("orders/new")));

@@ -167,7 +167,7 @@ internal sealed class ExecutionHarness : IAsyncDisposable
     public PendingRunStarter Starter => new(ScopeFactory, Launcher, Writer, Cache, Signal, Identity, Clock, NullLogger<PendingRunStarter>.Instance);
 
     /// <summary>Off unless a test turns it on (<see cref="ExecutionOptions.DeploymentCacheSeconds"/>): every trigger reads its deployment.</summary>
-    public DeploymentCache Cache => _cache ??= new(Options.Create(Settings));
+    public DeploymentCache Cache => _cache ??= new(Options.Create(Settings), Clock);
 
     public ExecutionCoordinator Coordinator() => new(
         new TriggerValidator(Options.Create(Settings)),
