@@ -61,6 +61,10 @@ internal static class MarkdownReport
             p => $"{p.Fires.QuartzFires} / {p.Fires.RepeatedFires} ({p.Fires.TriggersFiredRepeatedly})");
         Row(md, "triggers created in the second of their first fire", phases, p => p.Fires.StartSecondTriggers.ToString(Invariant));
         Row(md, "triggers stuck at the end (next fire > catch-up window ago)", phases, p => p.Fires.StuckTriggers.ToString(Invariant));
+        Row(md, "**scheduler lag peak (s)**, sampled every 1 s (oldest due, unfired occurrence)", phases, p => p.Lag.PeakLagSeconds, withRatio);
+        Row(md, "scheduler lag: peak due and unfired / samples past the degraded bound", phases,
+            p => $"{p.Lag.PeakDueUnfired} / {p.Lag.SamplesPastBound} of {p.Lag.Samples} (bound {F(p.Lag.BoundSeconds)} s)");
+        Row(md, "health entry `scheduler` degraded (checks every 5 s)", phases, p => $"{p.Lag.HealthDegraded} of {p.Lag.HealthChecks}");
         Row(md, "engine start after the fire p50 / p99 (ms)", phases, p => $"{F(p.Fires.EngineStartMs.P50)} / {F(p.Fires.EngineStartMs.P99)}");
         Row(md, "CPU: benchmark process (host + client), cores used", phases, p => p.Cpu.ProcessCoresUsed, withRatio);
         Row(md, "CPU: whole machine busy", phases, p => $"{F(p.Cpu.MachineBusyShare * 100)} %");

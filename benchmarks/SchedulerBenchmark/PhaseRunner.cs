@@ -18,11 +18,15 @@ internal static class PhaseRunner
     /// <summary>Quartz's misfire threshold in the service (WorkflowRuntime:Scheduling:CatchUpWindowSeconds, default 60).</summary>
     private static readonly TimeSpan CatchUpWindow = TimeSpan.FromSeconds(60);
 
+    /// <summary>The service's WorkflowRuntime:Scheduling:LagDegradedAfterSeconds (default 10).</summary>
+    private const double LagDegradedAfterSeconds = 10;
+
     public static async Task<PhaseResult> RunAsync(BenchmarkOptions options, Phase phase, CancellationToken cancellationToken)
     {
         var label = phase.ToString().ToLowerInvariant();
         var logs = new LogEventCounter();
         var grpcPort = FreePort.Next();
+        var httpPort = FreePort.Next();
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = options.BenchConnectionString,
@@ -30,7 +34,7 @@ internal static class PhaseRunner
             ["WorkflowRuntime:Security:AllowInsecure"] = "true",
             ["WorkflowRuntime:Engine:Address"] = options.EngineAddress,
             ["WorkflowRuntime:Server:GrpcPort"] = grpcPort.ToString(CultureInfo.InvariantCulture),
-            ["WorkflowRuntime:Server:HttpPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["WorkflowRuntime:Server:HttpPort"] = httpPort.ToString(CultureInfo.InvariantCulture),
             ["WorkflowRuntime:Server:InstanceId"] = $"bench-{label}-{Environment.ProcessId}",
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -72,6 +76,8 @@ internal static class PhaseRunner
         var processAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         Progress(label, $"measuring fires due from {windowStart:HH:mm:ss} to {windowEnd:HH:mm:ss} UTC (jitter offsets used: {jitter.DistinctOffsets}, {jitter.MinSeconds}..{jitter.MaxSeconds} s)");
 
+        await using var lagDatabase = await BenchDatabase.OpenAsync(options, cancellationToken);
+        var lagSampler = LagSampler.Start(lagDatabase, httpPort, LagDegradedAfterSeconds);
         var peakWorkingSet = afterDeploy.WorkingSetMiB;
         var lastReport = DateTimeOffset.UtcNow;
         while (DateTimeOffset.UtcNow < windowEnd)
@@ -88,6 +94,8 @@ internal static class PhaseRunner
             }
         }
 
+        var lag = await lagSampler.StopAsync();
+        await lagSampler.DisposeAsync();
         var processCores = (Process.GetCurrentProcess().TotalProcessorTime - processAtStart).TotalSeconds / (windowEnd - windowStart).TotalSeconds;
         var machineBusy = CpuTicks.BusyShare(machineAtStart, CpuTicks.Now());
         var loadAtEnd = MachineInfo.LoadAverageNow();
@@ -114,6 +122,8 @@ internal static class PhaseRunner
         Progress(label, $"fires {fires.Fired}/{fires.Expected} (missed {fires.RecordedMissed}, absent {fires.Absent}); lateness p50 {fires.LatenessMs.P50:F0} ms, "
             + $"p95 {fires.LatenessMs.P95:F0} ms, p99 {fires.LatenessMs.P99:F0} ms, max {fires.LatenessMs.Max:F0} ms; peak {fires.FiredPeakPerSecond}/s fired, {fires.DuePeakPerSecond}/s due; "
             + $"{fires.RepeatedFires} repeated fires, {fires.StuckTriggers} stuck triggers, {fires.StartSecondTriggers} created in their first fire's second");
+        Progress(label, $"scheduler lag peak {lag.PeakLagSeconds:F1} s ({lag.PeakDueUnfired} due and unfired), past {lag.BoundSeconds:F0} s in {lag.SamplesPastBound} of {lag.Samples} samples; "
+            + $"health 'scheduler' degraded in {lag.HealthDegraded} of {lag.HealthChecks} checks");
 
         Progress(label, "stopping the host");
         await app.StopAsync(CancellationToken.None);
@@ -133,6 +143,7 @@ internal static class PhaseRunner
             Fires = fires,
             Memory = new MemoryFigures(afterDeploy, atEnd, peakWorkingSet,
                 GCSettings.IsServerGC ? "server" : "workstation"),
+            Lag = lag,
             Cpu = new CpuFigures(Math.Round(processCores, 2), Math.Round(machineBusy, 3), loadAtStart, loadAtEnd),
             LogEvents = logs.Snapshot(LogLevel.Information),
         };
