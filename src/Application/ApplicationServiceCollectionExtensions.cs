@@ -46,6 +46,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<ExecutionStateWriter>();
         services.AddSingleton<ExecutionTracker>();
         services.AddSingleton<ExecutionSweeper>();
+        services.AddSingleton<SuspectedOrphans>();
         services.AddScoped<CronScheduleReconciler>();
         return services;
     }

@@ -8,10 +8,11 @@ namespace WorkflowRuntime.Application.Scheduling;
 /// <summary>
 /// Makes the scheduler agree with the deployments table: deployed workflows have their cron triggers, paused ones
 /// have them paused, everything else has none. Every step is idempotent, so it runs at start (filling an in-memory
-/// scheduler, repairing a clustered one after a failed rollback) and periodically.
+/// scheduler, repairing a clustered one after a failed rollback) and periodically. A workflow's triggers are removed
+/// as orphans only when two passes in a row find them without a deployment (<see cref="SuspectedOrphans"/>).
 /// </summary>
 public sealed partial class CronScheduleReconciler(IDeploymentRepository deployments, ICronScheduler scheduler,
-    ILogger<CronScheduleReconciler> logger)
+    SuspectedOrphans suspects, ILogger<CronScheduleReconciler> logger)
 {
     public async Task<ReconcileReport> ReconcileAsync(CancellationToken cancellationToken = default)
     {
@@ -24,16 +25,19 @@ public sealed partial class CronScheduleReconciler(IDeploymentRepository deploym
             await ReconcileOneAsync(deployment, cancellationToken);
         }
 
+        // Reading the scheduler first is not enough on a cluster: a deploy on another replica schedules inside its
+        // transaction, so its triggers can be seen before its deployment row is. Such a workflow is only suspected
+        // here; the next pass finds its deployment and leaves it alone.
         var liveIds = live.Select(d => d.Id).ToHashSet();
-        var removed = 0;
-        foreach (var orphan in scheduled.Where(id => !liveIds.Contains(id)))
+        var orphans = scheduled.Where(id => !liveIds.Contains(id)).ToList();
+        var confirmed = suspects.Confirm(orphans);
+        foreach (var orphan in confirmed)
         {
             await scheduler.UnscheduleAsync(orphan, cancellationToken);
-            removed++;
         }
 
-        var report = new ReconcileReport(live.Count, removed);
-        Reconciled(logger, report.Deployments, report.Removed);
+        var report = new ReconcileReport(live.Count, confirmed.Count, orphans.Count - confirmed.Count);
+        Reconciled(logger, report.Deployments, report.Removed, report.Suspected);
         return report;
     }
 
@@ -59,8 +63,10 @@ public sealed partial class CronScheduleReconciler(IDeploymentRepository deploym
     private static partial void WorkflowNotReconciled(ILogger logger, Guid workflowId, string errorType, string error);
 
     [LoggerMessage(EventId = 3020, EventName = "schedule_reconciled", Level = LogLevel.Information,
-        Message = "Scheduler reconciled with {Deployments} deployed or paused workflows; {Removed} orphaned jobs removed")]
-    private static partial void Reconciled(ILogger logger, int deployments, int removed);
+        Message = "Scheduler reconciled with {Deployments} deployed or paused workflows; {Removed} orphaned jobs removed, {Suspected} without a deployment kept until the next pass confirms them")]
+    private static partial void Reconciled(ILogger logger, int deployments, int removed, int suspected);
 }
 
-public sealed record ReconcileReport(int Deployments, int Removed);
+/// <param name="Removed">Workflows whose triggers were removed: orphaned in this pass and the one before.</param>
+/// <param name="Suspected">Workflows scheduled without a deployment for the first time: removed next pass if still so.</param>
+public sealed record ReconcileReport(int Deployments, int Removed, int Suspected);
