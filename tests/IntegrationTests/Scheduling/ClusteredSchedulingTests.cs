@@ -201,7 +201,9 @@ public sealed class ClusteredSchedulingTests(SharedHostFixture fixture, ITestOut
             workflowIds.Add((await client.DeployWorkflowAsync(request)).Deployment.WorkflowId);
         }
 
-        var before = await QuartzTriggersAsync();
+        // Only this test's workflows: triggers another test left behind are the reconciler's to remove, on its
+        // second sighting (ADR 0028), which these short-lived instances never reach.
+        var before = await QuartzTriggersAsync(workflowIds);
         var apiBefore = await NextFireTimesAsync(client, workflowIds);
         Assert.Equal(workflowIds.Order(), before.Select(t => t.JobName).Order());
         foreach (var trigger in before)
@@ -230,7 +232,7 @@ public sealed class ClusteredSchedulingTests(SharedHostFixture fixture, ITestOut
             Assert.NotNull(await instance.Process.WaitForEventAsync("schedule_reconciled", TimeSpan.FromSeconds(30)));
         }
 
-        var after = await QuartzTriggersAsync();
+        var after = await QuartzTriggersAsync(workflowIds);
         using var secondChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{second[1].GrpcPort}");
         var apiAfter = await NextFireTimesAsync(new WorkflowRuntimeService.WorkflowRuntimeServiceClient(secondChannel), workflowIds);
 
@@ -267,7 +269,7 @@ public sealed class ClusteredSchedulingTests(SharedHostFixture fixture, ITestOut
             var request = Deploy("user-1", Cron("*/10 * * * * *"));
             request.WorkflowId = workflowId;
             await fixture.Host.Runtime.DeployWorkflowAsync(request);
-            var created = (await QuartzTriggersAsync()).Single(t => t.JobName == workflowId);
+            var created = (await QuartzTriggersAsync([workflowId])).Single();
             if (DateTimeOffset.FromUnixTimeSeconds(created.StartTime.ToUnixTimeSeconds()) == fireSecond)
             {
                 timed = (workflowId, jitter, fireSecond, created);
@@ -285,7 +287,7 @@ public sealed class ClusteredSchedulingTests(SharedHostFixture fixture, ITestOut
         var next = first + Period;
         var runs = await Eventually.Until(async () => (await ScheduledExecutionsAsync()).Where(r => r.WorkflowId == Guid.Parse(id)).ToList(),
             mine => mine.Any(r => r.ScheduledFor == next && r.Status == "SUCCESS"), TimeSpan.FromSeconds(25));
-        var now = (await QuartzTriggersAsync()).Single(t => t.JobName == id);
+        var now = (await QuartzTriggersAsync([id])).Single();
 
         var diagnostics = $"jitter {jitterSeconds} s, created {trigger.StartTime:HH:mm:ss.fffffff}; runs: "
             + string.Join(", ", runs.Select(r => $"{r.ScheduledFor:HH:mm:ss} {r.Status}")) + $"; Quartz next fire {now.NextFireTime:HH:mm:ss}";
@@ -437,12 +439,13 @@ public sealed class ClusteredSchedulingTests(SharedHostFixture fixture, ITestOut
                 r.GetString(5), r.GetFieldValue<DateTimeOffset>(6)))];
 
     /// <summary>Our cron triggers as Quartz stores them (times are .NET ticks in Quartz.NET's tables, not epoch ms).</summary>
-    private static async Task<List<QuartzTrigger>> QuartzTriggersAsync() =>
+    private static async Task<List<QuartzTrigger>> QuartzTriggersAsync(IReadOnlyCollection<string> workflowIds) =>
         [.. await PostgresDatabase.QueryAsync($"""
             SELECT t.trigger_name, t.job_name, t.next_fire_time, t.start_time, t.trigger_type, t.trigger_state, s.str_prop_1, s.int_prop_1
             FROM qrtz_triggers t LEFT JOIN qrtz_simprop_triggers s
               ON s.sched_name = t.sched_name AND s.trigger_name = t.trigger_name AND s.trigger_group = t.trigger_group
             WHERE t.sched_name = '{QuartzSchedulerName}' AND t.trigger_group = '{QuartzGroup}'
+              AND t.job_name IN ({string.Join(", ", workflowIds.Select(id => $"'{Guid.Parse(id)}'"))})
             ORDER BY t.trigger_name
             """, r => new QuartzTrigger(r.GetString(0), r.GetString(1), new DateTimeOffset(r.GetInt64(2), TimeSpan.Zero),
                 new DateTimeOffset(r.GetInt64(3), TimeSpan.Zero), r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt32(7)))];
