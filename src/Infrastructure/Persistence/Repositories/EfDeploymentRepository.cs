@@ -11,7 +11,8 @@ internal sealed partial class EfDeploymentRepository(WorkflowRuntimeDbContext db
     public Task<Deployment?> FindAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         PersistenceErrors.GuardAsync(async () => ReportUnusable(await db.Deployments
             .Include(d => d.Triggers)
-            .AsSplitQuery()
+            // One statement, so one snapshot: a change committed between two statements would mix versions.
+            .AsSingleQuery()
             .FirstOrDefaultAsync(d => d.Id == workflowId, cancellationToken)));
 
     public Task<Deployment?> ReadAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
@@ -57,7 +58,7 @@ internal sealed partial class EfDeploymentRepository(WorkflowRuntimeDbContext db
                 .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id)
                 .Take(query.PageSize + 1)
                 .Include(d => d.Triggers)
-                .AsSplitQuery()
+                .AsSingleQuery() // one snapshot: see ListByStatusAsync
                 .ToListAsync(cancellationToken);
             ReportUnusable(items);
             var hasMore = items.Count > query.PageSize;
@@ -72,7 +73,11 @@ internal sealed partial class EfDeploymentRepository(WorkflowRuntimeDbContext db
             var live = await db.Deployments.AsNoTracking()
                 .Where(d => wanted.Contains(d.Status))
                 .Include(d => d.Triggers)
-                .AsSplitQuery()
+                // One statement, so one snapshot. Split (deployments, then their triggers) a workflow deployed between
+                // the two statements made EF match trigger rows to the wrong deployments: the reconciler got a
+                // deployed workflow without triggers and unscheduled it. A deployment has a trigger or two, so the
+                // join repeats few rows.
+                .AsSingleQuery()
                 .ToListAsync(cancellationToken);
             ReportUnusable(live);
             return live;
