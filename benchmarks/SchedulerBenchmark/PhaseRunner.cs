@@ -77,7 +77,7 @@ internal static class PhaseRunner
         Progress(label, $"measuring fires due from {windowStart:HH:mm:ss} to {windowEnd:HH:mm:ss} UTC (jitter offsets used: {jitter.DistinctOffsets}, {jitter.MinSeconds}..{jitter.MaxSeconds} s)");
 
         await using var lagDatabase = await BenchDatabase.OpenAsync(options, cancellationToken);
-        var lagSampler = LagSampler.Start(lagDatabase, httpPort, LagDegradedAfterSeconds);
+        await using var lagSampler = LagSampler.Start(lagDatabase, httpPort, LagDegradedAfterSeconds);
         var peakWorkingSet = afterDeploy.WorkingSetMiB;
         var lastReport = DateTimeOffset.UtcNow;
         while (DateTimeOffset.UtcNow < windowEnd)
@@ -95,7 +95,6 @@ internal static class PhaseRunner
         }
 
         var lag = await lagSampler.StopAsync();
-        await lagSampler.DisposeAsync();
         var processCores = (Process.GetCurrentProcess().TotalProcessorTime - processAtStart).TotalSeconds / (windowEnd - windowStart).TotalSeconds;
         var machineBusy = CpuTicks.BusyShare(machineAtStart, CpuTicks.Now());
         var loadAtEnd = MachineInfo.LoadAverageNow();

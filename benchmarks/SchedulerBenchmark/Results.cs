@@ -112,7 +112,6 @@ internal sealed record MemorySnapshot(double WorkingSetMiB, double GcTotalMemory
 
 internal sealed record MemoryFigures(MemorySnapshot AfterDeploy, MemorySnapshot AtEnd, double PeakWorkingSetMiB, string GcMode);
 
-/// <summary>CPU over the measured window: this process (host + load client), and the whole shared machine.</summary>
 /// <summary>
 /// The scheduler's lag over the window: the benchmark's own query every second (peak, and samples past the service's
 /// degraded bound), and the service's <c>scheduler</c> health entry every 5 s.
@@ -120,6 +119,7 @@ internal sealed record MemoryFigures(MemorySnapshot AfterDeploy, MemorySnapshot 
 internal sealed record LagFigures(double PeakLagSeconds, long PeakDueUnfired, int Samples, int SamplesPastBound, double BoundSeconds,
     int HealthChecks, int HealthDegraded, int FailedSamples);
 
+/// <summary>CPU over the measured window: this process (host + load client), and the whole shared machine.</summary>
 internal sealed record CpuFigures(double ProcessCoresUsed, double MachineBusyShare, string LoadAverageAtStart, string LoadAverageAtEnd);
 
 internal sealed record BenchmarkReport

@@ -26,9 +26,13 @@ internal sealed partial class SchedulerLagHealthCheck(
     {
         var bound = TimeSpan.FromSeconds(options.Value.LagDegradedAfterSeconds);
         var watch = Stopwatch.StartNew();
+        // The bound cancels the probe's query too, so a stalled store does not keep a connection past the check;
+        // WaitAsync is the backstop for a probe that ignores its token.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
         try
         {
-            var lag = await probe.MeasureAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
+            var lag = await probe.MeasureAsync(bounded.Token).WaitAsync(timeout, cancellationToken);
             TelemetryGauges.SetSchedulerLag(lag.Behind.TotalSeconds, lag.DueUnfired);
             var onTime = lag.Behind <= bound;
             NoteChange(onTime, lag, bound);
@@ -39,7 +43,9 @@ internal sealed partial class SchedulerLagHealthCheck(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var reason = ex is TimeoutException ? $"no answer within {timeout.TotalMilliseconds:0} ms" : ex.GetBaseException().Message;
+            var reason = ex is TimeoutException || bounded.IsCancellationRequested
+                ? $"no answer within {timeout.TotalMilliseconds:0} ms"
+                : ex.GetBaseException().Message;
             return new DependencyHealth(Name, false, watch.Elapsed.TotalMilliseconds, $"lag unknown: the job store did not answer ({reason})");
         }
     }
